@@ -1,0 +1,35 @@
+/** Shared helpers for benchmarks and evaluations: data location, timing, memory. */
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** ../shared/data beside the repo, or $TTPSCOPE_SHARED_DATA. */
+export function sharedDataDir(): string {
+  const dir = process.env.TTPSCOPE_SHARED_DATA ?? resolve(repoRoot, '..', 'shared', 'data');
+  if (!existsSync(dir)) {
+    console.error(`reference data not found at ${dir} (set TTPSCOPE_SHARED_DATA)`);
+    process.exit(2);
+  }
+  return dir;
+}
+
+/** Peak resident set size of this process so far, in MiB. */
+export function peakRssMiB(): number {
+  return process.resourceUsage().maxRSS / 1024;
+}
+
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[i]!;
+}
+
+export function fmt(n: number, digits = 0): string {
+  return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+}
+
+export function printReproduce(kind: 'bench' | 'eval', name: string, args: string[] = []): void {
+  console.log(`\nreproduce: npm run ${kind} -- ${[name, ...args].join(' ')}   (node ${process.version})`);
+}
