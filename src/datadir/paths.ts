@@ -16,14 +16,23 @@ export function resolveDataDir(explicit?: string, env: NodeJS.ProcessEnv = proce
 export function dataLayout(dataDir: string) {
   return {
     root: dataDir,
+    /** What `ttpscope setup` installed: see `manifest.ts` for the schema. */
     manifest: join(dataDir, 'manifest.json'),
     attackDir: join(dataDir, 'attack'),
     attackBundle: join(dataDir, 'attack', 'enterprise-attack.json'),
     attackIndex: join(dataDir, 'attack', 'index.json'),
+    /** SigmaHQ tree: rules/, rules-emerging-threats/, …, deprecated/, unsupported/, regression_data/, tests-data/. */
     sigmaDir: join(dataDir, 'sigma'),
+    sigmaRegressionDir: join(dataDir, 'sigma', 'regression_data'),
     atomicsDir: join(dataDir, 'atomic-red-team'),
+    /** `atomics/<T>/<T>.yaml`, one file per technique. */
+    atomicsTestsDir: join(dataDir, 'atomic-red-team', 'atomics'),
     cacheDir: join(dataDir, 'cache'),
     modelsDir: join(dataDir, 'models'),
+    /** Held while `setup` runs (contains the pid). */
+    setupLock: join(dataDir, '.setup.lock'),
+    /** Scratch space of a running `setup` (same file system, so renames are atomic); removed when it ends. */
+    setupStaging: join(dataDir, '.setup-staging'),
   };
 }
 export type DataLayout = ReturnType<typeof dataLayout>;

@@ -3,10 +3,12 @@
  * and only parses arguments, calls library code and formats the result.
  */
 import type { Command } from 'commander';
+import { register as registerSetup } from './setup.js';
 
 type Register = (program: Command) => void;
 
 const registrations: Register[] = [];
+registrations.push(registerSetup);
 
 export function registerAll(program: Command): void {
   for (const register of registrations) register(program);
