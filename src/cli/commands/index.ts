@@ -4,11 +4,11 @@
  */
 import type { Command } from 'commander';
 import { register as registerSetup } from './setup.js';
+import { register as registerKb } from './kb.js';
 
 type Register = (program: Command) => void;
 
-const registrations: Register[] = [];
-registrations.push(registerSetup);
+const registrations: Register[] = [registerSetup, registerKb];
 
 export function registerAll(program: Command): void {
   for (const register of registrations) register(program);
