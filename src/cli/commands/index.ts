@@ -5,10 +5,13 @@
 import type { Command } from 'commander';
 import { register as registerSetup } from './setup.js';
 import { register as registerKb } from './kb.js';
+import { register as registerLogs } from './logs.js';
+import { register as registerGraph } from './graph.js';
+import { register as registerSequences } from './sequences.js';
 
 type Register = (program: Command) => void;
 
-const registrations: Register[] = [registerSetup, registerKb];
+const registrations: Register[] = [registerSetup, registerKb, registerLogs, registerGraph, registerSequences];
 
 export function registerAll(program: Command): void {
   for (const register of registrations) register(program);
