@@ -8,10 +8,11 @@ import { register as registerKb } from './kb.js';
 import { register as registerLogs } from './logs.js';
 import { register as registerGraph } from './graph.js';
 import { register as registerSequences } from './sequences.js';
+import { register as registerSigma } from './sigma.js'; // also registers `hunt`
 
 type Register = (program: Command) => void;
 
-const registrations: Register[] = [registerSetup, registerKb, registerLogs, registerGraph, registerSequences];
+const registrations: Register[] = [registerSetup, registerKb, registerLogs, registerGraph, registerSequences, registerSigma];
 
 export function registerAll(program: Command): void {
   for (const register of registrations) register(program);
