@@ -9,10 +9,11 @@ import { register as registerLogs } from './logs.js';
 import { register as registerGraph } from './graph.js';
 import { register as registerSequences } from './sequences.js';
 import { register as registerSigma } from './sigma.js'; // also registers `hunt`
+import { register as registerModel } from './model.js';
 
 type Register = (program: Command) => void;
 
-const registrations: Register[] = [registerSetup, registerKb, registerLogs, registerGraph, registerSequences, registerSigma];
+const registrations: Register[] = [registerSetup, registerKb, registerLogs, registerGraph, registerSequences, registerSigma, registerModel];
 
 export function registerAll(program: Command): void {
   for (const register of registrations) register(program);
