@@ -1,28 +1,34 @@
 /**
- * `npm run bench -- embed [--epochs N] [--keep FILE] [--twice] [--model FILE --skip-train] [--no-search] [--hnsw-1m]`
+ * `npm run bench -- embed [--epochs N] [--keep FILE] [--twice] [--model FILE --skip-train] [--no-search]
+ *                         [--hnsw-random N] [--hnsw-size N | --hnsw-1m]`
  *
- * 1. Training the default model on the reference data with 2 worker threads:
- *    wall time, CPU time, peak RSS, model file size, and whether a second
- *    identical run gives the same file (with --twice).
- * 2. Encoding throughput: behaviour-sequence texts (Sigma and Atomic Red Team
- *    renderings) through featurization + log tower, one thread.
- * 3. Search latency on random unit vectors (dim 128): exact blocked search at
- *    1k, 100k and 1M vectors; HNSW at 100k (build time, latency, recall@10
- *    against exact), and at 1M with --hnsw-1m (slow to build).
+ * 1. Training the default model on the reference data with 2 worker threads
+ *    (data building, training, fitting the text ranker): wall and CPU time,
+ *    peak RSS, model file size; with --twice a second run on 1 worker must
+ *    give the identical file.
+ * 2. Encoding throughput on behaviour-sequence texts (Atomic Red Team
+ *    renderings, log tower): one thread, and two worker threads
+ *    (`EncoderPool`). CPU time is process-wide (all threads).
+ * 3. Search: exact blocked search at 1k, 100k and 1M random unit vectors;
+ *    HNSW (M 16, efConstruction 200) on 100k random unit vectors and on
+ *    model-like vectors (real encodings plus jittered copies; 100k, or 1M with
+ *    --hnsw-1m): build time, latency and recall@10 against exact search for
+ *    efSearch 50–400.
  */
 import { createHash } from 'node:crypto';
+import os from 'node:os';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { atomicSequences } from '../src/embed/data/atomic-sequences.js';
 import { sourcesFromSharedData } from '../src/embed/data/dataset.js';
-import { featurize } from '../src/embed/features.js';
-import { LOG_TOWER, type EmbedModel } from '../src/embed/model.js';
+import { EncoderPool } from '../src/embed/encode-pool.js';
+import { LOG_TOWER, TEXT_TOWER, type EmbedModel } from '../src/embed/model.js';
 import { loadModel } from '../src/embed/model-file.js';
 import { trainAndSave } from '../src/embed/pipeline.js';
 import { Rng } from '../src/embed/rng.js';
 import { exactSearch } from '../src/embed/vector/exact.js';
 import { VectorIndex } from '../src/embed/vector/vector-index.js';
-import { loadKnowledgeBaseFromFile } from '../src/kb/index.js';
+import { loadKnowledgeBaseFromFile, plainText, type KnowledgeBase } from '../src/kb/index.js';
 import { tempDir } from '../test/helpers.js';
 import { fmt, peakRssMiB, percentile, printReproduce, sharedDataDir } from './util.js';
 
@@ -45,6 +51,67 @@ function randomMatrix(n: number, dim: number, seed: number): Float32Array {
     for (let j = 0; j < dim; j++) m[i * dim + j]! *= inv;
   }
   return m;
+}
+
+function cpuSeconds(u: NodeJS.CpuUsage): number {
+  return (u.user + u.system) / 1e6;
+}
+
+/**
+ * Vectors shaped like the model's: every technique text, procedure example
+ * and Atomic sequence encoded (text and log tower), then copies of them with
+ * Gaussian jitter (each copy is a near-duplicate cluster member, as repeated
+ * behaviour is in real logs) until there are `rows`. Queries are other real
+ * texts: TRAM-style sentences are not needed, so the procedure examples held
+ * back from the matrix (every 50th) serve.
+ */
+function modelLikeVectors(model: EmbedModel, kb: KnowledgeBase, seqs: readonly string[], rows: number): { what: string; matrix: Float32Array; rows: number; queries: Float32Array[] } {
+  const d = model.dim;
+  const texts: [string, typeof TEXT_TOWER | typeof LOG_TOWER][] = [];
+  const queries: Float32Array[] = [];
+  kb.procedures.forEach((p, i) => {
+    const text = plainText(p.description);
+    if (i % 50 === 0) queries.push(model.encodeText(text, TEXT_TOWER));
+    else texts.push([text, TEXT_TOWER]);
+  });
+  for (const t of kb.techniques) texts.push([`${t.name}. ${plainText(t.description)}`, TEXT_TOWER]);
+  for (const s of seqs) texts.push([s, LOG_TOWER]);
+  const base = new Float32Array(texts.length * d);
+  texts.forEach(([t, tower], i) => model.encode(t, tower, base, i * d));
+  const m = new Float32Array(rows * d);
+  const rng = new Rng(5);
+  for (let r = 0; r < rows; r++) {
+    const src = (r % texts.length) * d;
+    const jitter = r < texts.length ? 0 : 0.25 / Math.sqrt(d);
+    let norm = 0;
+    for (let j = 0; j < d; j++) {
+      const v = base[src + j]! + jitter * rng.normal();
+      m[r * d + j] = v;
+      norm += v * v;
+    }
+    const inv = 1 / Math.sqrt(norm);
+    for (let j = 0; j < d; j++) m[r * d + j]! *= inv;
+  }
+  return { what: `model-like vectors (${fmt(texts.length)} real encodings + jittered copies)`, matrix: m, rows, queries: queries.slice(0, 200) };
+}
+
+function hnswBench(what: string, m: Float32Array, size: number, dim: number, queries: Float32Array[]): void {
+  const index = new VectorIndex(dim, { exactLimit: 0, hnsw: { m: 16, efConstruction: 200 } });
+  for (let i = 0; i < size; i++) index.add(m.subarray(i * dim, (i + 1) * dim), { id: String(i), meta: { source: 'bench' } });
+  const c = process.cpuUsage();
+  const tb = performance.now();
+  index.buildGraph();
+  console.log(`  ${what}, ${fmt(size)}: build ${fmt((performance.now() - tb) / 1000, 1)} s wall, ${fmt(cpuSeconds(process.cpuUsage(c)), 1)} s CPU`);
+  const truth = queries.map((q) => new Set(exactSearch(index.vectors, size, dim, q, 10).map((h) => h.id)));
+  for (const ef of [50, 100, 200, 400]) {
+    index.efSearch = ef;
+    let hit = 0;
+    const times = latency(`ef ${ef}`, queries, (q) => index.search(q, 10));
+    queries.forEach((q, i) => {
+      for (const h of index.search(q, 10)) if (truth[i]!.has(h.row)) hit++;
+    });
+    console.log(`    recall@10 ${fmt((100 * hit) / (10 * queries.length), 1)}%  (p50 ${fmt(percentile(times, 50), 3)} ms)`);
+  }
 }
 
 function latency(label: string, queries: Float32Array[], fn: (q: Float32Array) => unknown): number[] {
@@ -76,6 +143,7 @@ export async function main(args: string[]): Promise<void> {
       const cpu0 = process.cpuUsage();
       const t0 = performance.now();
       const res = await trainAndSave(kb, { sources: sourcesFromSharedData(shared), out, train: { workers: 2, ...(epochs ? { epochs: Number(epochs) } : {}) } });
+      if (res.ranker) console.log(`  text ranker: weights ${res.ranker.features.map((f, i) => `${f} ${fmt(res.ranker!.weights[i]!, 2)}`).join(', ')}; memory ${fmt(res.ranker.memory.length)} sentences`);
       const wall = (performance.now() - t0) / 1000;
       const cpu = process.cpuUsage(cpu0);
       model = res.model;
@@ -95,44 +163,49 @@ export async function main(args: string[]): Promise<void> {
 
     // encoding throughput on behaviour-sequence texts
     const seqs = atomicSequences(kb, join(shared, 'atomic-red-team', 'atomics')).sequences.map((s) => s.text);
-    const n = 50_000;
-    const vec = new Float32Array(model.dim);
-    for (let i = 0; i < 2000; i++) model.encode(seqs[i % seqs.length]!, LOG_TOWER, vec); // warm-up
-    const t = performance.now();
-    for (let i = 0; i < n; i++) model.encode(seqs[i % seqs.length]!, LOG_TOWER, vec);
-    const secs = (performance.now() - t) / 1000;
     const meanChars = seqs.reduce((a, s) => a + s.length, 0) / seqs.length;
-    console.log(`\nencoding (log tower, one thread, ${seqs.length} distinct Atomic sequences, mean ${fmt(meanChars)} chars): ${fmt(n / secs)} sequences/s`);
+    const passes = 15;
+    const n = passes * seqs.length;
+    const vec = new Float32Array(model.dim);
+    for (const s of seqs) model.encode(s, LOG_TOWER, vec); // warm-up: fills the token caches
+    const c1 = process.cpuUsage();
+    const t1 = performance.now();
+    for (let p = 0; p < passes; p++) for (const s of seqs) model.encode(s, LOG_TOWER, vec);
+    const wall1 = (performance.now() - t1) / 1000;
+    const cpu1 = cpuSeconds(process.cpuUsage(c1));
+    console.log(`\nencoding (log tower, ${fmt(seqs.length)} distinct Atomic sequences, mean ${fmt(meanChars)} chars, ${passes} passes):`);
+    console.log(`  1 thread:  ${fmt(n / wall1)} sequences/s wall, ${fmt(n / cpu1)} sequences per CPU-second (load average ${os.loadavg()[0]!.toFixed(1)})`);
+    const pool = await EncoderPool.start(model, 2);
+    try {
+      await pool.encodeMany(seqs, LOG_TOWER); // warm-up
+      const c2 = process.cpuUsage();
+      const t2 = performance.now();
+      for (let p = 0; p < passes; p++) await pool.encodeMany(seqs, LOG_TOWER);
+      const wall2 = (performance.now() - t2) / 1000;
+      console.log(`  2 threads: ${fmt(n / wall2)} sequences/s wall, ${fmt(n / cpuSeconds(process.cpuUsage(c2)))} sequences per CPU-second (process CPU, both workers)`);
+    } finally {
+      await pool.close();
+    }
 
     if (args.includes('--no-search')) {
       console.log(`\npeak RSS ${fmt(peakRssMiB())} MiB`);
       printReproduce('bench', 'embed', args);
       return;
     }
-    // search latency
-    const dim = 128;
-    console.log(`\nsearch (dim ${dim}, random unit vectors, k=10):`);
+    const dim = model.dim;
+    console.log(`\nexact search (dim ${dim}, random unit vectors, k=10):`);
     const rng = new Rng(99);
-    const queries = (count: number) => Array.from({ length: count }, () => randomMatrix(1, dim, rng.nextU32()));
+    const randomQueries = (count: number) => Array.from({ length: count }, () => randomMatrix(1, dim, rng.nextU32()));
     for (const size of [1_000, 100_000, 1_000_000]) {
       const m = randomMatrix(size, dim, size);
-      latency(`exact ${fmt(size)}`, queries(size >= 1_000_000 ? 20 : 100), (q) => exactSearch(m, size, dim, q, 10));
-      if (size === 100_000 || (size === 1_000_000 && args.includes('--hnsw-1m'))) {
-        const index = new VectorIndex(dim, { exactLimit: 0 });
-        const tb = performance.now();
-        for (let i = 0; i < size; i++) index.add(m.subarray(i * dim, (i + 1) * dim), { id: String(i), meta: { source: 'random' } });
-        index.buildGraph();
-        console.log(`  HNSW ${fmt(size)} build ${fmt((performance.now() - tb) / 1000, 1)} s`);
-        const qs = queries(200);
-        latency(`HNSW ${fmt(size)} (ef ${index.efSearch})`, qs, (q) => index.search(q, 10));
-        let hit = 0;
-        for (const q of qs.slice(0, 50)) {
-          const truth = new Set(exactSearch(m, size, dim, q, 10).map((h) => h.id));
-          for (const h of index.search(q, 10)) if (truth.has(h.row)) hit++;
-        }
-        console.log(`  HNSW ${fmt(size)} recall@10 vs exact: ${fmt(hit / 5, 1)}%`);
-      }
+      latency(`exact ${fmt(size)}`, randomQueries(size >= 1_000_000 ? 30 : 100), (q) => exactSearch(m, size, dim, q, 10));
     }
+
+    console.log(`\nHNSW (M 16, efConstruction 200), recall@10 against exact search:`);
+    const randomSize = Number(arg(args, '--hnsw-random') ?? 100_000);
+    if (randomSize > 0) hnswBench('random unit vectors', randomMatrix(randomSize, dim, 7), randomSize, dim, randomQueries(200));
+    const like = modelLikeVectors(model, kb, seqs, Number(arg(args, '--hnsw-size') ?? (args.includes('--hnsw-1m') ? 1_000_000 : 100_000)));
+    hnswBench(like.what, like.matrix, like.rows, dim, like.queries);
     console.log(`\npeak RSS ${fmt(peakRssMiB())} MiB`);
   } finally {
     dir.cleanup();

@@ -30,6 +30,8 @@ export interface PostSetupContext {
   /** Sources installed or updated by this run (empty when everything was current). */
   changed: SourceName[];
   force: boolean;
+  /** The local mirror this run copied from (it may hold more than setup installs, e.g. training data). */
+  mirror?: string;
   signal?: AbortSignal;
   progress: (label: string) => Progress;
 }
@@ -158,7 +160,7 @@ export async function runSetup(opts: SetupOptions): Promise<SetupResult> {
   const changed = outcomes.filter((o) => o.status !== 'current').map((o) => o.name);
   for (const step of opts.postSteps ?? []) {
     opts.signal?.throwIfAborted();
-    await step.run({ dataDir, layout, changed, force, progress, ...(opts.signal ? { signal: opts.signal } : {}) });
+    await step.run({ dataDir, layout, changed, force, progress, ...(mirror !== undefined ? { mirror } : {}), ...(opts.signal ? { signal: opts.signal } : {}) });
     ran.push(step.name);
   }
   return { dataDir, manifest: layout.manifest, sources: outcomes, postSteps: ran };

@@ -9,6 +9,7 @@ import { featurize } from './features.js';
 import { RetrievalScorer, type RetrievalMetrics } from './metrics.js';
 import { LOG_TOWER, TEXT_TOWER, type EmbedModel } from './model.js';
 import { rankTechniques } from './semantic-search.js';
+import type { TechniqueRanker } from './ranker.js';
 import type { VectorIndex } from './vector/vector-index.js';
 
 /** Rank with the model; `index` holds technique texts (and procedures). */
@@ -19,6 +20,13 @@ export function evaluateText(model: EmbedModel, index: VectorIndex, items: reado
     model.encode(s.text, TEXT_TOWER, vec);
     scorer.add(rankTechniques(index, vec, { top }).map((m) => m.id), s.labels);
   }
+  return scorer.result();
+}
+
+/** The learned text ranker (encoder scores, k-NN over the memory, BM25, combined with fitted weights). */
+export function evaluateRanker(ranker: TechniqueRanker, items: readonly TramSentence[], top = 10): RetrievalMetrics {
+  const scorer = new RetrievalScorer();
+  for (const s of items) scorer.add(ranker.rank(s.text, top).map((m) => m.id), s.labels);
   return scorer.result();
 }
 

@@ -12,7 +12,11 @@ import { z } from 'zod';
 import { UserError } from '../common/errors.js';
 import { EmbedModel, paramLayout, type ModelConfig } from './model.js';
 
-export const MODEL_FORMAT_VERSION = 1;
+/**
+ * 2: adds the text ranker (fusion weights fitted on held-out train documents
+ * and its memory of labelled sentences). Version 1 files lack it.
+ */
+export const MODEL_FORMAT_VERSION = 2;
 const MAGIC = Buffer.from('TTPSEMB\0', 'latin1');
 /** A header larger than this is not one of ours. */
 const MAX_HEADER_BYTES = 16 * 1024 * 1024;
@@ -29,6 +33,19 @@ const ConfigSchema = z.object({
   pooling: z.enum(['sqrtn', 'mean']),
 });
 
+const RankerSchema = z.object({
+  features: z.array(z.string()),
+  weights: z.array(z.number()),
+  k: z.number().int().positive(),
+  tau: z.number().positive(),
+  shortlist: z.number().int().positive(),
+  /** Labelled sentences the model was trained with (TRAM train split), the k-NN memory. */
+  memory: z.array(z.object({ text: z.string(), labels: z.array(z.string()) })),
+  /** How the weights were fitted and what they gave on the held-out sentences. */
+  fit: z.record(z.string(), z.unknown()).default({}),
+});
+export type RankerSpec = z.infer<typeof RankerSchema>;
+
 const HeaderSchema = z.object({
   format: z.literal('ttpscope-embed'),
   version: z.number().int(),
@@ -37,6 +54,8 @@ const HeaderSchema = z.object({
   paramSha256: z.string(),
   /** Free-form training metadata: hyperparameters, data sources and hashes, metrics. */
   training: z.record(z.string(), z.unknown()).default({}),
+  /** Absent when the model was trained without TRAM (nothing to fit the weights on). */
+  ranker: RankerSchema.optional(),
 });
 export type ModelHeader = z.infer<typeof HeaderSchema>;
 
@@ -46,7 +65,7 @@ export interface LoadedModel {
 }
 
 /** Serialise a model to bytes. `training` must be JSON and deterministic. */
-export function encodeModelFile(model: EmbedModel, training: Record<string, unknown> = {}): Buffer {
+export function encodeModelFile(model: EmbedModel, training: Record<string, unknown> = {}, ranker?: RankerSpec): Buffer {
   const params = Buffer.from(model.params.buffer, model.params.byteOffset, model.params.byteLength);
   const le = isLittleEndian() ? params : swap32(params);
   const header: ModelHeader = {
@@ -56,6 +75,7 @@ export function encodeModelFile(model: EmbedModel, training: Record<string, unkn
     paramCount: model.params.length,
     paramSha256: createHash('sha256').update(le).digest('hex'),
     training,
+    ...(ranker ? { ranker } : {}),
   };
   let json = Buffer.from(JSON.stringify(header), 'utf8');
   const pad = (4 - ((MAGIC.length + 4 + json.length) % 4)) % 4;
@@ -78,6 +98,14 @@ export function decodeModelFile(bytes: Uint8Array, file = '<model>'): LoadedMode
     raw = JSON.parse(buf.subarray(start, start + hlen).toString('utf8'));
   } catch {
     throw new UserError('model file header is not valid JSON', { file, offset: start });
+  }
+  const version = (raw as { version?: unknown } | null)?.version;
+  if (typeof version === 'number' && version !== MODEL_FORMAT_VERSION) {
+    throw new UserError(
+      `model file format version ${version} is not supported (this ttpscope reads version ${MODEL_FORMAT_VERSION})`,
+      { file },
+      'retrain the model: `ttpscope model train` (or `ttpscope setup`, which trains the default model)',
+    );
   }
   const parsed = HeaderSchema.safeParse(raw);
   if (!parsed.success) throw new UserError(`model file header is invalid: ${parsed.error.issues[0]?.message ?? 'schema'}`, { file, offset: start });
@@ -112,8 +140,8 @@ export function decodeModelFile(bytes: Uint8Array, file = '<model>'): LoadedMode
   return { model, header };
 }
 
-export function saveModel(path: string, model: EmbedModel, training: Record<string, unknown> = {}): { bytes: number; sha256: string } {
-  const bytes = encodeModelFile(model, training);
+export function saveModel(path: string, model: EmbedModel, training: Record<string, unknown> = {}, ranker?: RankerSpec): { bytes: number; sha256: string } {
+  const bytes = encodeModelFile(model, training, ranker);
   mkdirSync(dirname(path), { recursive: true });
   const tmp = `${path}.tmp-${process.pid}`;
   writeFileSync(tmp, bytes);

@@ -4,8 +4,8 @@
  * Parameters live in one Float32Array (so workers can share it as a
  * SharedArrayBuffer and the model file is that array, verbatim).
  */
-import { bigramBucket, defaultFeatureConfig, featurize, tokenBuckets, tokenHash, type FeatureConfig } from './features.js';
-import { securityTokens } from './tokenize.js';
+import { defaultFeatureConfig, type FeatureConfig } from './features.js';
+import { TowerEncoder } from './inference.js';
 import { Rng } from './rng.js';
 
 export const TEXT_TOWER = 0;
@@ -42,9 +42,6 @@ export function validateConfig(cfg: ModelConfig): void {
   if (!Number.isInteger(b) || b < 16 || (b & (b - 1)) !== 0) throw new Error(`buckets must be a power of two ≥ 16, got ${b}`);
   if (!Number.isInteger(cfg.dim) || cfg.dim < 2 || cfg.dim > 4096) throw new Error(`dim must be an integer in [2, 4096], got ${cfg.dim}`);
 }
-
-/** Token cache bound (entries of dim floats each). */
-const MAX_CACHED_TOKENS = 50_000;
 
 export class EmbedModel {
   readonly layout: ParamLayout;
@@ -102,103 +99,23 @@ export class EmbedModel {
     for (let r = 0; r < d; r++) out[outOffset + r] = h[r]! * inv;
   }
 
-  /**
-   * Per-token partial sums (unigram + character n-gram rows) for fast
-   * inference: tokens repeat across texts, so a text costs one vector add per
-   * token instead of one per feature. Valid while the parameters do not change
-   * (`clearCache` after training steps).
-   */
-  private readonly tokenCache = new Map<string, { sum: Float32Array; count: number; hash: number }>();
+  /** Fast per-tower encoders with their caches (see inference.ts); dropped by `clearCache`. */
+  private encoders: [TowerEncoder | undefined, TowerEncoder | undefined] = [undefined, undefined];
 
-  /** Float64 copies of the projections for inference (refreshed by `clearCache`). */
-  private proj: [Float64Array, Float64Array] | undefined;
-
-  /** Copies of bigram rows in use (compact in memory, unlike their places in the table). */
-  private readonly rowCache = new Map<number, Float32Array>();
-
+  /** Forget cached projections (after the parameters changed, e.g. between training epochs). */
   clearCache(): void {
-    this.tokenCache.clear();
-    this.rowCache.clear();
-    this.proj = undefined;
+    this.encoders = [undefined, undefined];
   }
 
-  private projections(): [Float64Array, Float64Array] {
-    if (!this.proj) {
-      const d2 = this.config.dim * this.config.dim;
-      const [a, b] = this.layout.projection;
-      this.proj = [Float64Array.from(this.params.subarray(a, a + d2)), Float64Array.from(this.params.subarray(b, b + d2))];
-    }
-    return this.proj;
-  }
-
-  /** Encode a text with one tower into `out` (same features as `encodeIds(featurize(text))`, faster). */
+  /** Encode a text with one tower into `out` (same result as `encodeIds(featurize(text))`, much faster). */
   encode(text: string, tower: Tower, out: Float32Array, outOffset = 0): void {
-    const cfg = this.config;
-    const d = cfg.dim;
-    const p = this.params;
-    const x = this.x;
-    x.fill(0);
-    let n = 0;
-    let prev = -1;
-    for (const tok of securityTokens(text, { maxTokens: cfg.features.maxTokens })) {
-      let entry = this.tokenCache.get(tok);
-      if (!entry) {
-        const sum = new Float32Array(d);
-        const rows = tokenBuckets(tok, cfg.features);
-        for (const r of rows) {
-          const base = r * d;
-          for (let j = 0; j < d; j++) sum[j]! += p[base + j]!;
-        }
-        entry = { sum, count: rows.length, hash: tokenHash(tok) };
-        if (this.tokenCache.size >= MAX_CACHED_TOKENS) this.tokenCache.clear();
-        this.tokenCache.set(tok, entry);
-      }
-      const sum = entry.sum;
-      for (let j = 0; j < d; j++) x[j]! += sum[j]!;
-      n += entry.count;
-      if (cfg.features.bigrams && prev >= 0) {
-        const bucket = bigramBucket(prev, entry.hash, cfg.features);
-        let row = this.rowCache.get(bucket);
-        if (!row) {
-          row = p.slice(bucket * d, bucket * d + d);
-          if (this.rowCache.size >= MAX_CACHED_TOKENS) this.rowCache.clear();
-          this.rowCache.set(bucket, row);
-        }
-        for (let j = 0; j < d; j++) x[j]! += row[j]!;
-        n++;
-      }
-      prev = entry.hash;
+    let enc = this.encoders[tower];
+    if (!enc) {
+      const d = this.config.dim;
+      const w = this.layout.projection[tower];
+      enc = this.encoders[tower] = new TowerEncoder(this.params, this.config.features, d, Float64Array.from(this.params.subarray(w, w + d * d)));
     }
-    this.project(n, tower, out, outOffset);
-  }
-
-  private project(n: number, tower: Tower, out: Float32Array, outOffset: number): void {
-    const d = this.config.dim;
-    const x = this.x;
-    const h = this.h;
-    if (n === 0) {
-      out.fill(0, outOffset, outOffset + d);
-      return;
-    }
-    const s = poolScale(this.config, n);
-    const w = this.projections()[tower];
-    let norm = 0;
-    for (let r = 0; r < d; r++) {
-      let a0 = 0;
-      let a1 = 0;
-      const base = r * d;
-      let j = 0;
-      for (; j + 2 <= d; j += 2) {
-        a0 += w[base + j]! * x[j]!;
-        a1 += w[base + j + 1]! * x[j + 1]!;
-      }
-      for (; j < d; j++) a0 += w[base + j]! * x[j]!;
-      const acc = (a0 + a1) * s;
-      h[r] = acc;
-      norm += acc * acc;
-    }
-    const inv = norm > 0 ? 1 / Math.sqrt(norm) : 0;
-    for (let r = 0; r < d; r++) out[outOffset + r] = h[r]! * inv;
+    enc.encode(text, out, outOffset);
   }
 
   encodeText(text: string, tower: Tower = TEXT_TOWER): Float32Array {

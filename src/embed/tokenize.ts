@@ -245,12 +245,28 @@ function emitCoarse(raw: string, sink: TokenSink): void {
 const coarseCache = new Map<string, string[]>();
 const MAX_CACHED = 100_000;
 
-/** Split `text` into lowercase security-aware tokens. */
-export function securityTokens(text: string, options: TokenizeOptions = {}): string[] {
-  const sink = new TokenSink(options.maxTokens ?? DEFAULT_MAX_TOKENS);
+/** The tokens one coarse (delimiter-separated, lowercased) token gives; memoised, do not modify. */
+export function coarsePieces(raw: string): string[] {
+  let pieces = coarseCache.get(raw);
+  if (!pieces) {
+    const local = new TokenSink(MAX_TOKEN_CHARS);
+    emitCoarse(raw, local);
+    pieces = local.out;
+    if (coarseCache.size >= MAX_CACHED) coarseCache.clear();
+    coarseCache.set(raw, pieces);
+  }
+  return pieces;
+}
+
+/**
+ * Visit the coarse tokens of `text` in order (lowercased, each cut to 96
+ * characters), until `visit` returns false. `securityTokens` is the
+ * concatenation of their `coarsePieces`.
+ */
+export function forEachCoarse(text: string, visit: (raw: string) => boolean): void {
   const lower = text.toLowerCase();
   let start = -1;
-  for (let i = 0; i <= lower.length && !sink.full; i++) {
+  for (let i = 0; i <= lower.length; i++) {
     const c = i < lower.length ? lower.charCodeAt(i) : 32;
     if (!isDelimiter(c)) {
       if (start < 0) start = i;
@@ -259,15 +275,21 @@ export function securityTokens(text: string, options: TokenizeOptions = {}): str
     if (start < 0) continue;
     const raw = lower.slice(start, Math.min(i, start + MAX_TOKEN_CHARS));
     start = -1;
-    let pieces = coarseCache.get(raw);
-    if (!pieces) {
-      const local = new TokenSink(MAX_TOKEN_CHARS);
-      emitCoarse(raw, local);
-      pieces = local.out;
-      if (coarseCache.size >= MAX_CACHED) coarseCache.clear();
-      coarseCache.set(raw, pieces);
-    }
-    for (const p of pieces) sink.out.length < sink.max && sink.out.push(p);
+    if (!visit(raw)) return;
   }
-  return sink.out;
+}
+
+/** Split `text` into lowercase security-aware tokens. */
+export function securityTokens(text: string, options: TokenizeOptions = {}): string[] {
+  const max = options.maxTokens ?? DEFAULT_MAX_TOKENS;
+  const out: string[] = [];
+  if (max <= 0) return out;
+  forEachCoarse(text, (raw) => {
+    for (const p of coarsePieces(raw)) {
+      out.push(p);
+      if (out.length >= max) return false;
+    }
+    return true;
+  });
+  return out;
 }

@@ -21,7 +21,8 @@ test('model train → embed → eval on a fixture reference folder; same seed, s
     assert.equal(res.sha256, sha(join(dir.path, 'a.bin')));
     const bySource = Object.fromEntries(res.sources.map((s) => [s.source, s.items]));
     assert.equal(bySource['attack-procedure'], 5);
-    assert.equal(bySource['tram-train'], 8, '4 train sentences, each twice per epoch');
+    assert.equal(bySource['tram-train'], 4, 'the 2 train sentences outside the val share (report a is val), each twice per epoch');
+    assert.ok((bySource['tram-extra'] ?? 0) >= 1, 'TRAM sentence sets, minus test and val reports');
     assert.ok((bySource.sigma ?? 0) >= 1, 'the Sigma rule renders to a sequence');
     assert.ok((bySource.atomic ?? 0) >= 1, 'the atomic test renders to a sequence');
     assert.equal(res.epochs.length, 3);
@@ -44,6 +45,7 @@ test('model train → embed → eval on a fixture reference folder; same seed, s
     const rows = (JSON.parse(ev.stdout) as { results: { method: string; n: number; r5: number }[] }).results;
     assert.ok(rows.some((r) => r.method === 'BM25 kb search' && r.n === 2));
     assert.ok(rows.some((r) => r.method.startsWith('encoder') && r.n === 2 && r.r5 >= 0 && r.r5 <= 1));
+    assert.ok(rows.some((r) => r.method.startsWith('ranker') && r.n === 2), 'the learned text ranker is evaluated');
   } finally {
     dir.cleanup();
   }

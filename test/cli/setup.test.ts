@@ -141,7 +141,7 @@ test('TTPSCOPE_MIRROR is used like --from', async () => {
 test('setup --from the real mirror: manifest, files and hashes; a second run skips', { skip: hasSharedData ? false : `no reference data at ${sharedData}` }, async () => {
   const t = tempDir();
   try {
-    const first = await cli(['--data', t.path, 'setup', '--from', sharedData]);
+    const first = await cli(['--data', t.path, 'setup', '--no-train', '--from', sharedData]);
     assert.equal(first.status, 0, first.stderr);
     const m = readManifest(t.path);
     assert.ok(m);
@@ -166,7 +166,7 @@ test('setup --from the real mirror: manifest, files and hashes; a second run ski
     assert.ok(mirrorAtomics.length > 300);
 
     const before = snapshot(t.path, 'stat');
-    const second = await cli(['--data', t.path, 'setup', '--from', sharedData]);
+    const second = await cli(['--data', t.path, 'setup', '--no-train', '--from', sharedData]);
     assert.equal(second.status, 0, second.stderr);
     assert.match(second.stdout, /attack\s+current/);
     assert.match(second.stdout, /sigma\s+current/);

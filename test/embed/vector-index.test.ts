@@ -83,3 +83,33 @@ test('index normalises vectors and carries ids and metadata', () => {
   assert.deepEqual(index.search([1, 1, 0], 5, { technique: 'T1059' }).map((h) => h.id), ['a']);
   assert.throws(() => index.add([1, 2], { id: 'c', meta: { source: 'x' } }));
 });
+
+test('HNSW on clustered 64-d data (shaped like encoder output): high recall, and the same graph for the same inserts', () => {
+  const rng = new Rng(8);
+  const dim = 64;
+  const centres = Array.from({ length: 40 }, () => randomUnit(rng, dim));
+  const vs: Float32Array[] = [];
+  for (let i = 0; i < 3000; i++) {
+    const c = centres[rng.int(centres.length)]!;
+    const v = Float32Array.from(c, (x) => x + 0.35 * rng.normal() / Math.sqrt(dim));
+    vs.push(v);
+  }
+  const build = () => {
+    const index = new VectorIndex(dim, { exactLimit: 0, hnsw: { m: 12, efConstruction: 80, seed: 9 }, efSearch: 64 });
+    vs.forEach((v, i) => index.add(v, { id: `v${i}`, meta: { source: 'x' } }));
+    return index;
+  };
+  const a = build();
+  const b = build();
+  let found = 0;
+  const queries = 60;
+  for (let t = 0; t < queries; t++) {
+    const q = Float32Array.from(vs[rng.int(vs.length)]!, (x) => x + 0.2 * rng.normal() / Math.sqrt(dim));
+    const exact = a.search(q, 10, undefined, { exact: true }).map((h) => h.row);
+    const hits = a.search(q, 10);
+    const truth = new Set(exact);
+    for (const h of hits) if (truth.has(h.row)) found++;
+    assert.deepEqual(b.search(q, 10).map((h) => h.row), hits.map((h) => h.row), 'same inserts, same seed: same answers');
+  }
+  assert.ok(found / (queries * 10) >= 0.97, `recall ${found / (queries * 10)}`);
+});

@@ -17,6 +17,11 @@ import {
   type Technique,
 } from '../../kb/index.js';
 import { dataDirOf } from '../context.js';
+import { dataLayout } from '../../datadir/paths.js';
+import { loadModel } from '../../embed/model-file.js';
+import { defaultModelPath } from '../../embed/pipeline.js';
+import { rankerFromSpec } from '../../embed/ranker.js';
+import { buildTechniqueIndex, semanticSearch } from '../../embed/semantic-search.js';
 import { renderTable, safeText, style, writeJson } from '../output.js';
 
 interface KbOptions {
@@ -97,14 +102,16 @@ export function register(program: Command): void {
     });
 
   kb.command('search')
-    .description('rank techniques for a free-text query (BM25F over names, descriptions and procedure examples)')
+    .description('rank techniques for a free-text query (BM25F over names, descriptions and procedure examples; --semantic: the trained encoder)')
     .argument('<query...>', 'e.g. "dump credentials from lsass memory"')
+    .option('--semantic', 'rank with the trained text encoder and its learned ranker instead of BM25 alone')
+    .option('--model <file>', 'model file for --semantic (default: <data>/models/ttp-encoder.bin)')
     .option('--top <n>', 'number of results', '10')
     .option('--tactic <tactic>', 'only techniques of this tactic (id, shortname or name)')
     .option('--platform <platform>', 'only techniques on this platform (e.g. windows, linux)')
     .option('--json', 'print JSON')
     .option('--bundle <file>', 'read this STIX bundle instead of the data dir')
-    .action(async (words: string[], opts: KbOptions & { top: string; tactic?: string; platform?: string }, cmd: Command) => {
+    .action(async (words: string[], opts: KbOptions & { top: string; tactic?: string; platform?: string; semantic?: boolean; model?: string }, cmd: Command) => {
       const query = words.join(' ').trim();
       const top = Number(opts.top);
       if (!Number.isInteger(top) || top < 1 || top > 1000) throw new UserError(`--top must be an integer from 1 to 1000, got "${safeText(opts.top)}"`);
@@ -112,6 +119,8 @@ export function register(program: Command): void {
       if (opts.tactic && !k.tactic(opts.tactic)) {
         throw new UserError(`unknown tactic "${safeText(opts.tactic)}"`, undefined, `tactics: ${k.tactics.map((t) => t.shortname).join(', ')}`);
       }
+      if (opts.model && !opts.semantic) throw new UserError('--model only applies with --semantic', { path: '--model' });
+      if (opts.semantic) return semanticKbSearch(cmd, k, query, top, opts);
       const hits = k.search(query, { top, ...(opts.tactic ? { tactic: opts.tactic } : {}), ...(opts.platform ? { platform: opts.platform } : {}) });
       if (opts.json) {
         writeJson({ query, attackVersion: k.info.attackVersion, results: hits });
@@ -130,6 +139,54 @@ export function register(program: Command): void {
         { header: 'best match', value: (h) => (h.snippet.sourceName ? `${h.snippet.sourceName}: ` : '') + h.snippet.text, max: width },
       ]));
     });
+}
+
+/**
+ * `kb search --semantic`: the model's learned ranker (encoder cosines to
+ * technique texts, procedure examples and labelled report sentences, plus
+ * BM25, with fitted weights). A model trained without TRAM has no ranker;
+ * then the encoder's nearest technique texts and procedure examples rank,
+ * and the output says so.
+ */
+function semanticKbSearch(cmd: Command, k: KnowledgeBase, query: string, top: number, opts: KbOptions & { tactic?: string; platform?: string; model?: string }): void {
+  const path = opts.model ?? defaultModelPath(dataLayout(dataDirOf(cmd)).modelsDir);
+  const { model, header } = loadModel(path);
+  const filter = { ...(opts.tactic ? { tactic: opts.tactic } : {}), ...(opts.platform ? { platform: opts.platform } : {}) };
+  let method: string;
+  let rows: { id: string; name: string; score: number; evidence: string }[];
+  if (header.ranker) {
+    method = 'learned ranker (encoder + k-NN memory + BM25)';
+    rows = rankerFromSpec(model, k, header.ranker, path)
+      .rank(query, top, filter)
+      .map((m) => ({ id: m.id, name: k.technique(m.id)?.name ?? m.id, score: m.score, evidence: `${m.evidence.source}: ${m.evidence.text}` }));
+  } else {
+    method = 'encoder nearest entries (this model has no learned ranker: it was trained without TRAM)';
+    const index = buildTechniqueIndex(model, k);
+    const tactic = opts.tactic ? k.tactic(opts.tactic)?.shortname : undefined;
+    rows = semanticSearch(model, index, query, { top, filter: { ...(tactic ? { tactic } : {}), ...(opts.platform ? { platform: opts.platform } : {}) } }).map((m) => ({
+      id: m.id,
+      name: k.technique(m.id)?.name ?? m.id,
+      score: m.score,
+      evidence: `${m.evidence.meta.source}: ${m.evidence.meta.text ?? ''}`,
+    }));
+  }
+  if (opts.json) {
+    writeJson({ query, attackVersion: k.info.attackVersion, method, model: path, results: rows });
+    return;
+  }
+  if (rows.length === 0) {
+    process.stdout.write(`no technique matches "${safeText(query)}"\n`);
+    return;
+  }
+  if (process.stdout.isTTY) process.stdout.write(`${style(method, 'dim')}\n`);
+  const width = Math.max(40, (process.stdout.columns ?? 120) - 60);
+  process.stdout.write(renderTable(rows.map((h, i) => ({ ...h, rank: i + 1 })), [
+    { header: '#', value: (h) => h.rank, align: 'right' },
+    { header: 'id', value: (h) => h.id },
+    { header: 'name', value: (h) => h.name, max: 36 },
+    { header: 'score', value: (h) => h.score.toFixed(3), align: 'right' },
+    { header: 'best match', value: (h) => h.evidence, max: width },
+  ]));
 }
 
 interface Summary {

@@ -15,7 +15,8 @@ import { loadKnowledgeBase, loadKnowledgeBaseFromFile, type KnowledgeBase } from
 import { sourcesFromSharedData, type TrainingSources } from '../../embed/data/dataset.js';
 import { labelledLogFiles } from '../../embed/data/labelled-logs.js';
 import { tramSentences } from '../../embed/data/tram.js';
-import { evaluateBm25, evaluateHybrid, evaluateLogs, evaluateText } from '../../embed/evaluate.js';
+import { evaluateBm25, evaluateHybrid, evaluateLogs, evaluateRanker, evaluateText } from '../../embed/evaluate.js';
+import { rankerFromSpec } from '../../embed/ranker.js';
 import { featurize } from '../../embed/features.js';
 import type { RetrievalMetrics } from '../../embed/metrics.js';
 import { defaultModelConfig, LOG_TOWER, TEXT_TOWER } from '../../embed/model.js';
@@ -108,8 +109,9 @@ export function register(program: Command): void {
         onStep: (epoch, step, steps, loss) => progress.update(step, steps, `epoch ${epoch} loss ${loss.toFixed(3)}`),
         onEpoch: (r) => {
           progress.done();
-          const dev = r.dev ? `  dev logs R@1 ${pct(r.dev.logs_r1 ?? 0)} R@5 ${pct(r.dev.logs_r5 ?? 0)} MRR ${(r.dev.logs_mrr ?? 0).toFixed(3)}` : '';
-          log(`epoch ${r.epoch}: loss ${r.loss.toFixed(4)}  batch acc ${pct(r.batchAccuracy)}%  ${r.seconds.toFixed(1)} s${dev}`);
+          const val = r.dev?.tramval_r5 !== undefined ? `  TRAM val R@5 ${pct(r.dev.tramval_r5)}` : '';
+          const dev = r.dev?.logs_r1 !== undefined ? `  dev logs R@1 ${pct(r.dev.logs_r1 ?? 0)} R@5 ${pct(r.dev.logs_r5 ?? 0)} MRR ${(r.dev.logs_mrr ?? 0).toFixed(3)}` : '';
+          log(`epoch ${r.epoch}: loss ${r.loss.toFixed(4)}  batch acc ${pct(r.batchAccuracy)}%  ${r.seconds.toFixed(1)} s${val}${dev}`);
         },
       });
       if (opts.json) {
@@ -138,7 +140,8 @@ export function register(program: Command): void {
     .action(async (opts: CommonOptions & { model?: string; limit?: string }, cmd: Command) => {
       const ref = referenceDir(opts);
       if (!ref) throw new UserError('model eval needs the reference data (TRAM, labelled logs)', undefined, 'pass --from ../shared/data or set TTPSCOPE_SHARED_DATA');
-      const { model, header } = loadModel(modelPathOf(cmd, opts.model));
+      const modelPath = modelPathOf(cmd, opts.model);
+      const { model, header } = loadModel(modelPath);
       const kb = await openKb(cmd, ref);
       const limit = parseIntOption('limit', opts.limit, 1, 1_000_000);
       const sources = sourcesFromSharedData(ref);
@@ -155,12 +158,17 @@ export function register(program: Command): void {
         const withTram = buildTechniqueIndex(model, kb, { extra: memory });
         rows.push({ task: 'text→technique (TRAM test)', method: 'encoder: + procedures + TRAM train', m: evaluateText(model, withTram, test) });
         rows.push({ task: 'text→technique (TRAM test)', method: 'hybrid: encoder (technique texts) + BM25, RRF', m: evaluateHybrid(model, techOnly, kb, test) });
+        if (header.ranker) {
+          const ranker = rankerFromSpec(model, kb, header.ranker, modelPath);
+          rows.push({ task: 'text→technique (TRAM test)', method: 'ranker: learned fusion (encoder, k-NN memory, BM25)', m: evaluateRanker(ranker, test) });
+        } else process.stderr.write('note: this model file has no text ranker (trained without TRAM); its row is missing\n');
       }
       if (sources.logsDir) {
         const devFiles = new Set(((header.training.data as { devLogFiles?: string[] } | undefined)?.devLogFiles ?? []).map(String));
         const files = (await labelledLogFiles(kb, sources.logsDir, { maxRecords: 20_000 })).filter((f) => f.sequences.length > 0 && (devFiles.size ? devFiles.has(f.file) : f.split === 'dev'));
         const techOnly = buildTechniqueIndex(model, kb, { procedures: false });
         rows.push({ task: `log→technique (${files.length} dev files)`, method: 'encoder: technique texts', m: evaluateLogs(model, techOnly, files) });
+        rows.push({ task: `log→technique (${files.length} dev files)`, method: 'encoder: + procedure examples', m: evaluateLogs(model, buildTechniqueIndex(model, kb), files) });
       }
       if (opts.json) {
         writeJson({ model: { sha256: header.paramSha256, config: header.config }, results: rows.map((r) => ({ task: r.task, method: r.method, ...r.m })) });

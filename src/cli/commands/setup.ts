@@ -8,6 +8,7 @@ import { UserError } from '../../common/errors.js';
 import { createProgress } from '../../common/progress.js';
 import { REMOTE_ENV_HELP, parseOnly } from '../../datadir/sources.js';
 import { runSetup, type PostSetupStep, type SetupResult } from '../../datadir/setup.js';
+import { trainModelStep } from '../../embed/setup-step.js';
 import { dataDirOf } from '../context.js';
 import { renderTable, writeJson } from '../output.js';
 
@@ -16,13 +17,15 @@ import { renderTable, writeJson } from '../output.js';
  * default models belongs here (its issue adds the step); each step receives
  * the list of sources this run changed and decides itself whether to redo work.
  */
-export const postSetupSteps: PostSetupStep[] = [];
+export const postSetupSteps: PostSetupStep[] = [trainModelStep];
 
 interface SetupCliOptions {
   from?: string;
   force?: boolean;
   only?: string;
   json?: boolean;
+  /** false with --no-train. */
+  train?: boolean;
 }
 
 export function register(program: Command): void {
@@ -33,6 +36,7 @@ export function register(program: Command): void {
     .option('--force', 'fetch and reinstall every selected source even if it is current')
     .option('--only <sources>', 'comma-separated subset of attack,sigma,atomics')
     .option('--json', 'print the result as JSON')
+    .option('--no-train', 'do not train the default models (encoder, technique model) afterwards')
     .addHelpText(
       'after',
       [
@@ -63,7 +67,7 @@ export function register(program: Command): void {
           force: opts.force ?? false,
           signal: controller.signal,
           progress: (label) => createProgress(label),
-          postSteps: postSetupSteps,
+          postSteps: opts.train === false ? postSetupSteps.filter((s) => s !== trainModelStep) : postSetupSteps,
         });
       } catch (err) {
         if (controller.signal.aborted) {

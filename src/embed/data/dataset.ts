@@ -14,7 +14,7 @@ import { atomicSequences } from './atomic-sequences.js';
 import { attackQueries, hardNegatives, techniqueTexts } from './attack-texts.js';
 import { labelledLogFiles, type LabelledLogFile } from './labelled-logs.js';
 import { sigmaSequences } from './sigma-sequences.js';
-import { tramSentences } from './tram.js';
+import { tramExtraSentences, tramSentences, type TramSentence } from './tram.js';
 
 export interface TrainingSources {
   /** TRAM data dir (`tram/` of the reference data). */
@@ -54,6 +54,10 @@ export interface BuiltTrainingData {
   summary: SourceSummary[];
   /** sha256 over every text and label trained on, in order. */
   sha256: string;
+  /** TRAM sentences of the `val` documents (never trained on): fusion fitting and the text dev metric. */
+  tramVal: TramSentence[];
+  /** Labelled sentences trained on (TRAM `fit` documents and the filtered extra sets): the ranker's memory. */
+  tramMemory: TramSentence[];
 }
 
 export interface BuildOptions {
@@ -86,13 +90,24 @@ export async function buildTrainingData(kb: KnowledgeBase, sources: TrainingSour
   const attack = attackQueries(kb);
   for (const src of ['attack-procedure', 'attack-description', 'attack-name']) add(src, 'text', attack.filter((q) => q.source === src));
 
+  let tramVal: TramSentence[] = [];
+  let tramMemory: TramSentence[] = [];
   if (sources.tramDir) {
     stage('TRAM train split');
-    const train = tramSentences(kb, sources.tramDir, 'train');
+    const train = tramSentences(kb, sources.tramDir, 'fit');
+    tramVal = tramSentences(kb, sources.tramDir, 'val');
     const repeat = Math.max(1, opts.tramRepeat ?? 2);
     const qs: TrainingQuery[] = [];
     for (let r = 0; r < repeat; r++) for (const s of train) qs.push({ text: s.text, tower: TEXT_TOWER, labels: s.labels, source: 'tram-train' });
-    add('tram-train', 'text', qs, `${train.length} sentences around labelled spans of the SoK train documents, each seen ${repeat}× per epoch`);
+    add('tram-train', 'text', qs, `${train.length} sentences around labelled spans of the SoK train documents outside the val share, each seen ${repeat}× per epoch; ${tramVal.length} val sentences held out`);
+    const extra = tramExtraSentences(kb, sources.tramDir, 'fit');
+    add(
+      'tram-extra',
+      'text',
+      extra.sentences.map((s) => ({ text: s.text, tower: TEXT_TOWER, labels: s.labels, source: 'tram-extra' })),
+      `single_label.json + bootstrap-training-data.json without the ${extra.dropped} sentences found in test or val reports`,
+    );
+    tramMemory = [...train, ...extra.sentences];
   }
   if (sources.sigmaDirs?.length) {
     stage('Sigma renderings');
@@ -118,5 +133,5 @@ export async function buildTrainingData(kb: KnowledgeBase, sources: TrainingSour
   const hash = createHash('sha256');
   for (const [id, text] of [...texts.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1))) hash.update(`T\0${id}\0${text}\n`);
   for (const q of queries) hash.update(`${q.source}\0${q.tower}\0${q.labels.join(',')}\0${q.text}\n`);
-  return { set: { queries, techniqueTexts: texts, hardNegatives: hardNegatives(kb) }, devLogs, summary, sha256: hash.digest('hex') };
+  return { set: { queries, techniqueTexts: texts, hardNegatives: hardNegatives(kb) }, devLogs, summary, sha256: hash.digest('hex'), tramVal, tramMemory };
 }
