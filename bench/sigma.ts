@@ -2,30 +2,43 @@
  * `npm run bench -- sigma [--events N] [--corpus evtx|secdatasets|all] [--keep]`
  *
  * All active SigmaHQ rules; two corpora built from ../shared/data/logs and
- * repeated to N events (default 1,000,000), written to a temp JSONL file:
+ * repeated to N events (default 1,000,000), written to temp JSONL files:
  *   evtx         python-evtx flat JSONL (evtx-attack-samples/**\/*.jsonl, ~1 KB/event)
  *   secdatasets  Security-Datasets JSONL (security-datasets/windows/**\/*.jsonl.gz, ~2.9 KB/event)
- * For each corpus, in the same run:
- *   - bare JSON.parse: the file read and split into lines by the same reader
- *     code hunt uses, then JSON.parse of every line (the baseline);
- *   - hunt on one thread, and with worker threads on every core (runHunt,
- *     detections counted, not kept, so memory does not grow with hits);
- * plus rule load + compile time and RSS (sampled at 25% and 100% of the
- * input to show memory stays flat), and the ratio to the baseline.
+ *
+ * Every measurement runs in a fresh child process (so its peak RSS is its
+ * own), one after another, on the same file, in the same run:
+ *   - bare JSON.parse: the file read and split into lines by the reader code
+ *     hunt uses, then JSON.parse of every line (the baseline);
+ *   - hunt on one thread (runHunt, detections counted, not kept, so memory
+ *     does not grow with hits);
+ *   - hunt with worker threads on every core;
+ *   - the same worker-thread hunt over the file twice (2N events): peak RSS
+ *     at N and 2N events shows whether memory stays flat as input grows.
+ * Throughput is given by wall clock and per CPU-second (user+sys of the
+ * process, workers included; rule compilation subtracted), because the
+ * machine is shared and wall time measures the neighbours too. Hunt time
+ * starts when the rules are compiled (`onScanStart`). The floor compares
+ * hunt on one thread with the bare parse, both per CPU-second.
  */
-import { createWriteStream, existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { createWriteStream, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
-import { availableParallelism, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { deserialize, serialize } from 'node:v8';
 import { gunzipSync } from 'node:zlib';
 import { byteChunks, splitLines } from '../src/logs/io.js';
-import { runHunt } from '../src/sigma/hunt/run.js';
 import { prepareRules } from '../src/sigma/hunt/compile.js';
+import { runHunt } from '../src/sigma/hunt/run.js';
 import { loadRules } from '../src/sigma/rule/load.js';
 import type { RuleCollection } from '../src/sigma/rule/types.js';
 import { fmt, peakRssMiB, printReproduce, sharedDataDir } from './util.js';
 
 const ACTIVE = ['rules', 'rules-emerging-threats', 'rules-threat-hunting', 'rules-placeholder', 'rules-compliance'];
+const FLOOR = 0.5;
+const here = dirname(fileURLToPath(import.meta.url));
 
 function walk(dir: string, test: (name: string) => boolean, out: string[] = []): string[] {
   for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
@@ -45,8 +58,7 @@ function baseLines(kind: 'evtx' | 'secdatasets', data: string, maxBytes: number)
     }
     return lines;
   }
-  // Security-Datasets: 375k events, 1.1 GB uncompressed; take an equal share of lines from every file
-  // (one file decompressed at a time, so building the corpus does not inflate the RSS figures).
+  // Security-Datasets: 375k events, 1.1 GB uncompressed; take an equal share of bytes from every file.
   const files = walk(join(data, 'logs', 'security-datasets', 'windows'), (n) => n.endsWith('.jsonl.gz'));
   const quota = Math.ceil(maxBytes / Math.max(1, files.length));
   for (const f of files) {
@@ -55,7 +67,7 @@ function baseLines(kind: 'evtx' | 'secdatasets', data: string, maxBytes: number)
       if (taken >= quota) break;
       if (!l.trim()) continue;
       lines.push(l);
-      taken += l.length + 1;
+      taken += Buffer.byteLength(l) + 1;
     }
   }
   return lines;
@@ -81,104 +93,160 @@ async function writeCorpus(file: string, lines: readonly string[], events: numbe
   return n;
 }
 
-/** Baseline: the same reader path (byte chunks → lines) and JSON.parse of every line. */
-async function bareParse(file: string): Promise<{ events: number; ms: number }> {
+/** What a child process measures and prints as one JSON line. */
+interface PhaseResult {
+  events: number;
+  parsed: number;
+  detections: number;
+  wallMs: number;
+  /** user+sys of the whole process (workers included) while events were read and matched. */
+  cpuMs: number;
+  peakRssMiB: number;
+  threads: number;
+  issues: number;
+}
+
+function cpuMsSince(c: NodeJS.CpuUsage): number {
+  const u = process.cpuUsage(c);
+  return (u.user + u.system) / 1000;
+}
+
+/** Child: the baseline. */
+async function phaseBare(files: string[]): Promise<PhaseResult> {
+  const c = process.cpuUsage();
   const t = performance.now();
   let events = 0;
   let sink = 0;
-  for await (const l of splitLines(byteChunks(file, false), { file })) {
-    const o = JSON.parse(l.text) as Record<string, unknown>;
-    if (o.EventID !== undefined) sink++;
-    events++;
+  for (const file of files) {
+    for await (const l of splitLines(byteChunks(file, false), { file })) {
+      const o = JSON.parse(l.text) as Record<string, unknown>;
+      if (o.EventID !== undefined) sink++;
+      events++;
+    }
   }
   if (sink < 0) console.log(sink);
-  return { events, ms: performance.now() - t };
+  return { events, parsed: events, detections: 0, wallMs: performance.now() - t, cpuMs: cpuMsSince(c), peakRssMiB: peakRssMiB(), threads: 1, issues: 0 };
 }
 
-interface Phase {
-  events: number;
-  ms: number;
-  detections: number;
-  parsed: number;
-  rss25: number;
-  rss100: number;
-}
-
-async function hunt(file: string, collection: RuleCollection, threads: number, expected: number): Promise<Phase> {
-  let rss25 = 0;
-  let rssMax = 0;
-  const t = performance.now();
-  const r = await runHunt([file], {
+/** Child: hunt over the files; CPU and wall time from the moment the rules are compiled (in every worker). */
+async function phaseHunt(files: string[], rulesFile: string, threads: number): Promise<PhaseResult> {
+  const collection = deserialize(readFileSync(rulesFile)) as RuleCollection;
+  let c = process.cpuUsage();
+  let t = performance.now();
+  const r = await runHunt(files, {
     collection,
     pipeline: [],
     threads,
     countOnly: true,
     splitMinBytes: 1,
-    onProgress: (p) => {
-      const rss = process.memoryUsage().rss / 1048576;
-      rssMax = Math.max(rssMax, rss);
-      if (p.events <= expected / 4) rss25 = Math.max(rss25, rss);
+    onScanStart: () => {
+      c = process.cpuUsage();
+      t = performance.now();
     },
   });
-  const ms = performance.now() - t - r.stats.compileMs;
-  return { events: r.stats.events, ms: r.stats.scanMs || ms, detections: r.stats.detections, parsed: r.stats.parsed, rss25, rss100: Math.max(rssMax, process.memoryUsage().rss / 1048576) };
+  return {
+    events: r.stats.events,
+    parsed: r.stats.parsed,
+    detections: r.stats.detections,
+    wallMs: performance.now() - t,
+    cpuMs: cpuMsSince(c),
+    peakRssMiB: peakRssMiB(),
+    threads: r.stats.threads,
+    issues: r.issues.errors + r.issues.warnings,
+  };
 }
 
+function runChild(args: string[]): PhaseResult {
+  const res = spawnSync(process.execPath, ['--import', 'tsx', join(here, 'run.ts'), 'sigma', '--child', ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const line = res.stdout.split('\n').find((l) => l.startsWith('{"events"'));
+  if (res.status !== 0 || !line) throw new Error(`bench child failed (${args.join(' ')}): ${res.stderr.slice(-2000)}`);
+  return JSON.parse(line) as PhaseResult;
+}
+
+const perWall = (r: PhaseResult): number => (r.events / r.wallMs) * 1000;
+const perCpu = (r: PhaseResult): number => (r.events / Math.max(1e-3, r.cpuMs)) * 1000;
+
 export async function main(args: string[]): Promise<void> {
-  const data = sharedDataDir();
   const argVal = (k: string) => {
     const i = args.indexOf(k);
     return i >= 0 ? args[i + 1] : undefined;
   };
+  if (args.includes('--child')) {
+    const files = (argVal('--files') ?? '').split(',').filter(Boolean);
+    const r = argVal('--phase') === 'bare' ? await phaseBare(files) : await phaseHunt(files, argVal('--rules-file')!, Number(argVal('--threads') ?? 1));
+    console.log(JSON.stringify(r));
+    return;
+  }
+
+  const data = sharedDataDir();
   const events = Number(argVal('--events') ?? 1_000_000);
   const which = argVal('--corpus') ?? 'all';
   const keep = args.includes('--keep');
   const cores = availableParallelism();
+  console.log(`sigma bench: node ${process.version}, ${cores} core(s), load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}, ${fmt(events)} events per corpus`);
 
-  console.log(`sigma bench: node ${process.version}, ${cores} core(s), ${fmt(events)} events per corpus`);
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   const collection = await loadRules(ACTIVE.map((f) => join(data, 'sigma', f)).filter((p) => existsSync(p)));
   const loadMs = performance.now() - t0;
+  const loadCpuMs = cpuMsSince(c0);
+  const c1 = process.cpuUsage();
   const t1 = performance.now();
   const prepared = prepareRules({ collection, pipeline: [] });
   const compileMs = performance.now() - t1;
+  const compileCpuMs = cpuMsSince(c1);
+  const loadErrors = collection.issues.filter((i) => i.severity === 'error').length;
   console.log(
-    `rules: ${fmt(collection.rules.length)} loaded from ${fmt(collection.files)} files (${collection.issues.filter((i) => i.severity === 'error').length} load errors) in ${fmt(loadMs)} ms; ` +
-      `${fmt(prepared.rules.rules.length)} compiled in ${fmt(compileMs)} ms (${prepared.issues.length} cannot fire: ${[...new Set(prepared.issues.map((i) => i.code))].join(', ')})`,
+    `rules: ${fmt(collection.rules.length)} loaded from ${fmt(collection.files)} files (${loadErrors} load errors) in ${fmt(loadMs)} ms wall / ${fmt(loadCpuMs)} ms CPU; ` +
+      `${fmt(prepared.rules.rules.length)} compiled in ${fmt(compileMs)} ms wall / ${fmt(compileCpuMs)} ms CPU ` +
+      `(${prepared.issues.length} cannot fire: ${[...new Set(prepared.issues.map((i) => i.code))].join(', ') || 'none'})`,
   );
 
   const dir = await mkdtemp(join(tmpdir(), 'ttpscope-bench-sigma-'));
-  const rows: string[][] = [];
+  const rulesFile = join(dir, 'rules.v8');
+  writeFileSync(rulesFile, serialize({ rules: collection.rules, correlations: collection.correlations, filters: collection.filters, issues: [], files: collection.files }));
+  const summary: string[][] = [];
+  const floors: string[] = [];
   try {
     for (const kind of ['evtx', 'secdatasets'] as const) {
       if (which !== 'all' && which !== kind) continue;
-      const base = baseLines(kind, data, 96 * 1024 * 1024);
+      let base = baseLines(kind, data, 96 * 1024 * 1024);
       const file = join(dir, `${kind}.jsonl`);
+      const distinct = base.length;
       const n = await writeCorpus(file, base, events);
+      base = [];
       const size = statSync(file).size;
-      console.log(`\ncorpus ${kind}: ${fmt(base.length)} distinct lines repeated to ${fmt(n)} events, ${fmt(size / 1048576, 1)} MiB, ${fmt(size / n)} bytes/event`);
-      base.length = 0;
+      console.log(`\ncorpus ${kind}: ${fmt(distinct)} distinct lines repeated to ${fmt(n)} events, ${fmt(size / 1048576, 1)} MiB, ${fmt(size / n)} bytes/event`);
 
-      const bare = await bareParse(file);
-      const bareRate = (bare.events / bare.ms) * 1000;
-      console.log(`  bare JSON.parse (same reader, 1 thread): ${fmt(bareRate)} events/s (${fmt(bare.ms)} ms)`);
-      for (const threads of [1, cores]) {
-        const h = await hunt(file, collection, threads, n);
-        const rate = (h.events / h.ms) * 1000;
+      const bare = runChild(['--phase', 'bare', '--files', file]);
+      const line = (label: string, r: PhaseResult, extra = ''): void => {
         console.log(
-          `  hunt, ${threads} thread(s): ${fmt(rate)} events/s (${fmt(h.ms)} ms) = ${fmt(rate / bareRate, 2)}× bare JSON.parse; ` +
-            `${fmt(h.parsed)} of ${fmt(h.events)} lines parsed (${fmt((100 * h.parsed) / Math.max(1, h.events), 1)}%), ${fmt(h.detections)} detections; RSS ${fmt(h.rss25)} MiB at 25% → ${fmt(h.rss100)} MiB at 100%`,
+          `  ${label.padEnd(30)} ${fmt(perWall(r)).padStart(9)} events/s wall  ${fmt(perCpu(r)).padStart(9)} events/CPU-s  ` +
+            `peak RSS ${fmt(r.peakRssMiB).padStart(5)} MiB${extra}`,
         );
-        rows.push([kind, String(threads), fmt(rate), fmt(bareRate), fmt(rate / bareRate, 2), fmt(h.rss25), fmt(h.rss100)]);
-      }
+      };
+      line('bare JSON.parse, 1 thread', bare);
+      const one = runChild(['--phase', 'hunt', '--files', file, '--rules-file', rulesFile, '--threads', '1']);
+      const detail = (r: PhaseResult): string =>
+        `; ${fmt(perCpu(r) / perCpu(bare), 2)}× bare per CPU-s, ${fmt(perWall(r) / perWall(bare), 2)}× by wall; ${fmt(r.detections)} detections, ${fmt((100 * r.parsed) / Math.max(1, r.events), 1)}% of lines parsed${r.issues ? `, ${r.issues} input issues` : ''}`;
+      line('hunt, 1 thread', one, detail(one));
+      const many = runChild(['--phase', 'hunt', '--files', file, '--rules-file', rulesFile, '--threads', String(cores)]);
+      line(`hunt, ${many.threads} worker threads`, many, detail(many));
+      const twice = runChild(['--phase', 'hunt', '--files', `${file},${file}`, '--rules-file', rulesFile, '--threads', String(cores)]);
+      line(`hunt, ${twice.threads} threads, 2× input`, twice, `; ${fmt(twice.events)} events: peak RSS ${fmt(many.peakRssMiB)} MiB at ${fmt(many.events)} events → ${fmt(twice.peakRssMiB)} MiB at ${fmt(twice.events)}`);
+      if (one.detections !== many.detections) console.log(`  WARNING: 1 thread found ${one.detections} detections, ${many.threads} threads ${many.detections}`);
+      const ratio = perCpu(one) / perCpu(bare);
+      floors.push(`${kind}: hunt (1 thread) / bare JSON.parse = ${fmt(ratio, 2)}× per CPU-second, ${fmt(perWall(one) / perWall(bare), 2)}× by wall clock (floor ≥ ${FLOOR}×): ${ratio >= FLOOR ? 'PASS' : 'FAIL'}`);
+      summary.push([kind, fmt(bare.events), fmt(perCpu(bare)), fmt(perCpu(one)), fmt(perWall(one)), fmt(perWall(many)), fmt(ratio, 2), fmt(many.peakRssMiB), fmt(twice.peakRssMiB)]);
       if (!keep) rmSync(file, { force: true });
     }
   } finally {
     if (!keep) rmSync(dir, { recursive: true, force: true });
     else console.log(`corpora kept in ${dir}`);
   }
-  console.log(`\ncorpus       threads  events/s  bare JSON.parse/s  ratio  RSS@25% MiB  RSS@100% MiB`);
-  for (const r of rows) console.log(`${r[0]!.padEnd(12)} ${r[1]!.padStart(7)} ${r[2]!.padStart(9)} ${r[3]!.padStart(18)} ${r[4]!.padStart(6)} ${r[5]!.padStart(12)} ${r[6]!.padStart(13)}`);
-  console.log(`rule load ${fmt(loadMs)} ms + compile ${fmt(compileMs)} ms; peak RSS ${fmt(peakRssMiB())} MiB`);
+  console.log(`\ncorpus       events     bare/CPU-s  hunt1/CPU-s  hunt1/s wall  hunt${cores}/s wall  ratio(CPU)  RSS N MiB  RSS 2N MiB`);
+  for (const r of summary) console.log(`${r[0]!.padEnd(12)} ${r[1]!.padStart(9)} ${r[2]!.padStart(12)} ${r[3]!.padStart(12)} ${r[4]!.padStart(13)} ${r[5]!.padStart(13)} ${r[6]!.padStart(11)} ${r[7]!.padStart(10)} ${r[8]!.padStart(11)}`);
+  for (const f of floors) console.log(`floor: ${f}`);
+  console.log(`rule load ${fmt(loadMs)} ms (${fmt(loadCpuMs)} ms CPU) + compile ${fmt(compileMs)} ms (${fmt(compileCpuMs)} ms CPU); this process's peak RSS ${fmt(peakRssMiB())} MiB`);
   printReproduce('bench', 'sigma', args);
 }

@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { closeSync, copyFileSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
-import { repoRoot, runCli, tempDir } from '../helpers.js';
+import { repoRoot, runCli, sharedData, tempDir } from '../helpers.js';
 
 const RULES = join(repoRoot, 'test', 'fixtures', 'hunt', 'rules');
 const SAMPLE = join(repoRoot, 'examples', 'logs', 'sample-attack.jsonl');
@@ -169,6 +170,40 @@ test('only unreadable input: exit 2 with the reason', () => {
     assert.equal(r.status, 2, r.stderr);
     assert.match(r.stderr, /garbage\.bin.*not a recognised log format/);
     assert.match(r.stderr, /no events could be read/);
+  } finally {
+    dir.cleanup();
+  }
+});
+
+const REDSUN = 'rules-emerging-threats/2026/Exploits/RedSun/win_defender_exploit_redsun_tiering_engine_detected_as_eicar';
+const redsunRule = join(sharedData, 'sigma', `${REDSUN}.yml`);
+const redsunDir = join(sharedData, 'sigma', 'regression_data', REDSUN);
+const haveRedsun = existsSync(redsunRule) && existsSync(redsunDir);
+
+test('hunt reads .evtx directly and .gz transparently (EVTX, JSON Lines): same detection, source record and line', { skip: !haveRedsun && 'no shared data' }, () => {
+  const dir = tempDir();
+  try {
+    const id = 'a7c3e5f2-8b1d-4e9a-b6c2-3d7f5e8a9b4c';
+    const evtx = join(redsunDir, `${id}.evtx`);
+    // the same event three ways: the EVTX as is, gzipped EVTX, gzipped python-evtx-style JSON Lines (our own conversion)
+    writeFileSync(join(dir.path, 'redsun.evtx.gz'), gzipSync(readFileSync(evtx)));
+    const conv = runCli(['logs', 'convert', evtx, '--to', 'jsonl', '--flat']);
+    assert.equal(conv.status, 0, conv.stderr);
+    writeFileSync(join(dir.path, 'redsun.jsonl.gz'), gzipSync(conv.stdout));
+    for (const input of [evtx, join(dir.path, 'redsun.evtx.gz'), join(dir.path, 'redsun.jsonl.gz')]) {
+      const r = runCli(['hunt', '--rules', redsunRule, '--format', 'jsonl', '--threads', '1', input]);
+      assert.equal(r.status, 1, `${input}: ${r.stderr}`);
+      const rows = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+      assert.equal(rows.length, 1, input);
+      assert.equal(rows[0].rule.id, id);
+      assert.equal(rows[0].event_id, '1119');
+      assert.equal(rows[0].computer, 'swachchhanda');
+      // the Defender field names with spaces show up as key fields through the pipeline's mapping
+      assert.match(rows[0].key_fields['Threat Name'] ?? rows[0].key_fields.ThreatName ?? '', /EICAR_Test_File/, JSON.stringify(rows[0].key_fields));
+      if (input.includes('.evtx')) assert.equal(rows[0].source.record, 542, input);
+      else assert.equal(rows[0].source.line, 1, input);
+      assert.doesNotMatch(r.stderr, /error/i, r.stderr);
+    }
   } finally {
     dir.cleanup();
   }

@@ -97,3 +97,28 @@ detection:
   assert.equal(set.issues.length, 1);
   assert.equal(set.issues[0]!.place?.ruleId, '40000000-0000-4000-8000-000000000002');
 });
+
+test('library: hunt(readRecords(file.evtx), rules) — the log readers are the event source, detections carry file and record', async (t) => {
+  const { existsSync, readdirSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { readRecords } = await import('../../src/logs/read.js');
+  const { loadRules } = await import('../../src/sigma/index.js');
+  const { loadPipeline } = await import('../../src/sigma/pipeline/index.js');
+  const { sharedData } = await import('../helpers.js');
+  const rel = 'rules/windows/process_creation/proc_creation_win_certutil_decode';
+  const dir = join(sharedData, 'sigma', 'regression_data', rel);
+  if (!existsSync(dir)) {
+    t.skip('no shared data');
+    return;
+  }
+  const evtx = join(dir, readdirSync(dir).find((f) => f.endsWith('.evtx'))!);
+  const collection = await loadRules([join(sharedData, 'sigma', `${rel}.yml`)]);
+  const set = compileRules(collection, { pipeline: loadPipeline(['default']) });
+  const found = [];
+  for await (const d of hunt(readRecords(evtx), set)) found.push(d);
+  assert.ok(found.length >= 1);
+  assert.equal(found[0]!.rule.title, collection.rules[0]!.title);
+  assert.equal(found[0]!.event!.source!.file, evtx);
+  assert.equal(typeof found[0]!.event!.source!.record, 'number');
+  assert.match(found[0]!.timestamp ?? '', /^\d{4}-\d\d-\d\dT/);
+});

@@ -12,6 +12,7 @@ import { compileRules, formatIssueFor, loadRulesSync, type CompiledRuleSet, type
 import { loadPipeline } from '../../src/sigma/pipeline/index.js';
 import { sharedData } from '../helpers.js';
 import { flattenWindowsEvent, splitConcatenatedJson } from './helpers.js';
+import { readRecords } from '../../src/logs/read.js';
 
 const SIGMA = join(sharedData, 'sigma');
 const ACTIVE = ['rules', 'rules-emerging-threats', 'rules-threat-hunting', 'rules-placeholder', 'rules-compliance'];
@@ -45,7 +46,7 @@ test('all 3,780 active SigmaHQ rules load; compile exceptions are listed with re
   assert.equal(withValues.rules.length, 3780);
 });
 
-interface Case { dir: string; ruleId: string; matchCount: number; sample: string }
+interface Case { dir: string; ruleId: string; matchCount: number; json?: string; evtx?: string }
 
 function regressionCases(): Case[] {
   const out: Case[] = [];
@@ -57,9 +58,16 @@ function regressionCases(): Case[] {
         const info = parse(readFileSync(p, 'utf8')) as { rule_metadata?: Array<{ id: string }>; regression_tests_info?: Array<{ match_count?: number | null }> };
         const tests = info.regression_tests_info;
         if (!tests || tests.length === 0) continue; // the cisco case has its tests commented out
-        const sample = readdirSync(d).find((f) => f.endsWith('.json'));
-        if (!sample) continue;
-        out.push({ dir: d, ruleId: info.rule_metadata![0]!.id, matchCount: tests[0]!.match_count ?? 1, sample: join(d, sample) });
+        const files = readdirSync(d);
+        const json = files.find((f) => f.endsWith('.json'));
+        const evtx = files.find((f) => f.endsWith('.evtx'));
+        out.push({
+          dir: d,
+          ruleId: info.rule_metadata![0]!.id,
+          matchCount: tests[0]!.match_count ?? 1,
+          ...(json ? { json: join(d, json) } : {}),
+          ...(evtx ? { evtx: join(d, evtx) } : {}),
+        });
       }
     }
   };
@@ -68,43 +76,76 @@ function regressionCases(): Case[] {
 }
 
 /**
- * Cases whose sample cannot fire with the built-in pipeline, each with the
- * reason. Kept empty when possible; a listed case that starts passing is
- * reported in the test output.
+ * Every case through the real input path: the log readers (`readRecords`
+ * sniffs the container, decodes the flavour and flattens it to the fields
+ * Sigma sees), then `matchEvent` with the default pipeline. A case passes
+ * when its rule fires at least `match_count` times (as SigmaHQ's runner) and
+ * the reader reported no problem with the sample.
  */
-const KNOWN_GAPS: Record<string, string> = {
-  'a7c3e5f2-8b1d-4e9a-b6c2-3d7f5e8a9b4c':
-    'Windows Defender EventData names fields with spaces ("Threat Name", "Source Name"); the rule uses ThreatName/SourceName — needs a windefend field mapping in src/sigma/pipelines/windows.yml',
-};
-
-test('regression data: every sample fires its rule at least match_count times (JSON samples, default pipeline)', { skip }, () => {
+async function runRegression(sample: 'json' | 'evtx'): Promise<{ passed: number; failures: string[]; cases: number }> {
   const { compiled: s } = load();
   const cases = regressionCases();
-  assert.ok(cases.length >= 170, `found ${cases.length} cases`);
   const failures: string[] = [];
-  const nowPassing: string[] = [];
   let passed = 0;
   for (const c of cases) {
-    const events = splitConcatenatedJson(readFileSync(c.sample, 'utf8')).map(flattenWindowsEvent);
+    const file = c[sample];
+    if (!file) {
+      failures.push(`${relative(SIGMA, c.dir)}: no .${sample} sample`);
+      continue;
+    }
+    const issues: string[] = [];
     let n = 0;
-    for (const e of events) for (const m of s.matchEvent(e)) if (m.rule.ref.id === c.ruleId) n++;
-    const ok = n >= c.matchCount;
-    if (ok) passed++;
-    if (ok && KNOWN_GAPS[c.ruleId]) nowPassing.push(c.ruleId);
-    if (!ok && !KNOWN_GAPS[c.ruleId]) failures.push(`${relative(SIGMA, c.dir)}: rule ${c.ruleId} fired ${n} < ${c.matchCount}`);
+    let records = 0;
+    for await (const rec of readRecords(file, { onIssue: (i) => issues.push(formatIssueFor(i, SIGMA)) })) {
+      records++;
+      for (const m of s.matchEvent(rec.fields)) if (m.rule.ref.id === c.ruleId) n++;
+    }
+    if (n >= c.matchCount && issues.length === 0 && records > 0) passed++;
+    else failures.push(`${relative(SIGMA, c.dir)}: rule ${c.ruleId} fired ${n} < ${c.matchCount} on ${records} record(s)${issues.length ? `; reader issues: ${issues.join('; ')}` : ''}`);
   }
-  console.log(`regression: ${passed}/${cases.length} cases pass; known gaps: ${Object.keys(KNOWN_GAPS).length - nowPassing.length}`);
-  assert.deepEqual(failures, []);
-  // A gap closed by a pipeline change is good news, not a failure; say so, so the list gets trimmed.
-  if (nowPassing.length > 0) console.log(`known gaps that pass now (remove from KNOWN_GAPS): ${nowPassing.join(', ')}`);
+  return { passed, failures, cases: cases.length };
+}
+
+test('regression data: every .json sample, read by the log readers, fires its rule at least match_count times (default pipeline)', { skip }, async () => {
+  const r = await runRegression('json');
+  assert.ok(r.cases >= 170, `found ${r.cases} cases`);
+  console.log(`regression (.json samples): ${r.passed}/${r.cases} cases pass`);
+  assert.deepEqual(r.failures, []);
 });
 
-test('dispatch and literal prefilter lose nothing: matchEvent equals brute force over every rule', { skip }, () => {
+test('regression data: every .evtx sample, read by our EVTX reader, fires its rule at least match_count times (default pipeline)', { skip }, async () => {
+  const r = await runRegression('evtx');
+  assert.ok(r.cases >= 170, `found ${r.cases} cases`);
+  console.log(`regression (.evtx samples): ${r.passed}/${r.cases} cases pass`);
+  assert.deepEqual(r.failures, []);
+});
+
+/** Every `step`-th record of each file under `dir` with one of the extensions, read by the log readers. */
+async function sampleRecords(dir: string, exts: string[], step: number, perFile: number): Promise<Record<string, unknown>[]> {
+  const out: Record<string, unknown>[] = [];
+  const walk = (d: string): string[] => readdirSync(d).sort().flatMap((n) => (statSync(join(d, n)).isDirectory() ? walk(join(d, n)) : exts.some((e) => n.endsWith(e)) ? [join(d, n)] : []));
+  if (!existsSync(dir)) return out;
+  for (const f of walk(dir)) {
+    let i = 0;
+    let kept = 0;
+    for await (const r of readRecords(f)) {
+      if (i++ % step !== 0) continue;
+      out.push(r.fields);
+      if (++kept >= perFile) break;
+    }
+  }
+  return out;
+}
+
+test('dispatch and literal prefilter lose nothing: matchEvent equals brute force over every rule', { skip, timeout: 600_000 }, async () => {
   const { compiled: s } = load();
   const events: Record<string, unknown>[] = [];
-  for (const c of regressionCases()) events.push(...splitConcatenatedJson(readFileSync(c.sample, 'utf8')).map(flattenWindowsEvent));
+  for (const c of regressionCases()) if (c.json) events.push(...splitConcatenatedJson(readFileSync(c.json, 'utf8')).map(flattenWindowsEvent));
   const logs = join(sharedData, 'logs', 'evtx-attack-samples', 'AutomatedTestingTools', 'PanacheSysmon_vs_AtomicRedTeam01.jsonl');
   if (existsSync(logs)) for (const line of readFileSync(logs, 'utf8').split('\n').slice(0, 150)) if (line.trim()) events.push(JSON.parse(line) as Record<string, unknown>);
+  // every other flavour and channel the shared logs hold: python-evtx JSONL of all 194 samples, Security-Datasets
+  events.push(...(await sampleRecords(join(sharedData, 'logs', 'evtx-attack-samples'), ['.jsonl'], 10, 6)));
+  events.push(...(await sampleRecords(join(sharedData, 'logs', 'security-datasets', 'windows'), ['.jsonl.gz'], 40, 6)));
   let hits = 0;
   const diffs: string[] = [];
   for (const e of events) {
@@ -114,6 +155,8 @@ test('dispatch and literal prefilter lose nothing: matchEvent equals brute force
     for (const x of slow) if (!fast.has(x)) diffs.push(`missed ${s.rules[x]!.ref.title}`);
     for (const x of fast) if (!slow.has(x)) diffs.push(`extra ${s.rules[x]!.ref.title}`);
   }
+  assert.ok(events.length > 1000, `only ${events.length} events`);
   assert.ok(hits > 150, `only ${hits} hits: the comparison would prove little`);
+  console.log(`brute-force comparison: ${events.length} events, ${hits} rule matches`);
   assert.deepEqual(diffs, []);
 });

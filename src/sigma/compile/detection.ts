@@ -6,40 +6,76 @@
 import { expandPattern } from '../condition/parse.js';
 import type { ConditionNode, DetectionSection, LogsourceBranch } from '../rule/types.js';
 import type { EventView } from './event.js';
-import { compileItem, type ItemContext, type Pred } from './item.js';
+import { compileItem, type ItemContext, type NeedLiteral, type Pred } from './item.js';
+
+export type { NeedLiteral };
 
 export interface CompiledDetection {
   test: Pred;
   searches: Map<string, Pred>;
   /**
    * Prefilter in conjunctive form: whenever `test` is true, each clause has a
-   * literal occurring (lowercased) in some event value. `[]` = nothing known.
+   * literal occurring (lowercased) in one of its fields. `[]` = nothing known.
    */
-  needs: string[][];
+  needs: NeedLiteral[][];
 }
 
 /** AND of ORs of literals; `[]` means "no constraint". */
-type Cnf = string[][];
+type Cnf = NeedLiteral[][];
 
-const MAX_CLAUSES = 4;
+/** Clauses kept per prefilter (all must be satisfied, so more is stricter; the cost is bookkeeping). */
+const MAX_CLAUSES = 6;
+/** An OR of CNFs is distributed into at most this many clauses before the best are kept. */
+const MAX_DISTRIBUTED = 64;
 
-/** Literals the prefilter can index: 3+ characters, or 1-2 with a non-ASCII one (emoji, other scripts). */
+/** Literals the prefilter can index: any non-empty text. */
 export function usableLiteral(l: string): boolean {
+  return l.length > 0;
+}
+
+/**
+ * Literals worth a clause when the unit has others: 3+ characters (or a
+ * non-ASCII one). One- and two-character literals (`` ` ``, `^^`) gate rules
+ * that have nothing better, but occur too often to be worth scanning for
+ * otherwise.
+ */
+function strongLiteral(l: string): boolean {
   if (l.length >= 3) return true;
   for (let i = 0; i < l.length; i++) if (l.charCodeAt(i) > 127) return true;
   return false;
 }
 
-function clauseScore(c: string[]): number {
+function clauseScore(c: NeedLiteral[]): number {
   // Longer shortest literal = rarer; more alternatives = more chances to hit.
   let min = Infinity;
-  for (const l of c) min = Math.min(min, l.length);
+  for (const l of c) min = Math.min(min, l.text.length);
   return min * 4 - Math.log2(c.length + 1);
+}
+
+const litKeys = new WeakMap<NeedLiteral, string>();
+
+function litKey(l: NeedLiteral): string {
+  let k = litKeys.get(l);
+  if (k === undefined) {
+    k = l.fields === null ? l.text + '\u0000*' : l.text + '\u0000' + l.fields.join('\u0001');
+    litKeys.set(l, k);
+  }
+  return k;
+}
+
+function uniqueLits(c: NeedLiteral[]): NeedLiteral[] {
+  if (c.length < 2) return c;
+  const seen = new Map<string, NeedLiteral>();
+  for (const l of c) {
+    const k = litKey(l);
+    if (!seen.has(k)) seen.set(k, l);
+  }
+  return seen.size === c.length ? c : [...seen.values()];
 }
 
 /** Keep usable clauses, the best MAX_CLAUSES of them. */
 function tidy(cnf: Cnf): Cnf {
-  const ok = cnf.filter((c) => c.length > 0 && c.every(usableLiteral)).map((c) => [...new Set(c)]);
+  const ok = cnf.filter((c) => c.length > 0 && c.every((l) => usableLiteral(l.text))).map(uniqueLits);
   if (ok.length <= MAX_CLAUSES) return ok;
   return ok.sort((a, b) => clauseScore(b) - clauseScore(a)).slice(0, MAX_CLAUSES);
 }
@@ -48,12 +84,28 @@ function and(list: Cnf[]): Cnf {
   return tidy(list.flat());
 }
 
-/** OR of CNFs, approximated by one clause: the union of each side's best clause. */
+/**
+ * OR of CNFs. (A1 ∧ A2) ∨ B = (A1 ∨ B) ∧ (A2 ∨ B): distributed while the
+ * clause count stays small, so `sel_img and sel_cli or sel_other` keeps a
+ * clause per conjunct; beyond that, one clause: the union of each side's
+ * best clause.
+ */
 function or(list: Cnf[]): Cnf {
-  const out: string[] = [];
-  for (const c of list) {
-    const t = tidy(c);
-    if (t.length === 0) return [];
+  const sides = list.map(tidy);
+  if (sides.some((t) => t.length === 0)) return [];
+  let product = 1;
+  for (const t of sides) product *= t.length;
+  if (product <= MAX_DISTRIBUTED) {
+    let acc: Cnf = [[]];
+    for (const t of sides) {
+      const next: Cnf = [];
+      for (const a of acc) for (const c of t) next.push([...a, ...c]);
+      acc = next;
+    }
+    return tidy(acc);
+  }
+  const out: NeedLiteral[] = [];
+  for (const t of sides) {
     let best = t[0]!;
     for (const x of t) if (clauseScore(x) > clauseScore(best)) best = x;
     out.push(...best);
@@ -124,7 +176,9 @@ export function compileDetection(section: DetectionSection, fieldMap: LogsourceB
     }
   };
   const top = build(section.condition);
-  return { test: top.pred, searches, needs: tidy(top.needs) };
+  const all = tidy(top.needs);
+  const strong = all.filter((c) => c.every((l) => strongLiteral(l.text)));
+  return { test: top.pred, searches, needs: strong.length > 0 ? strong : all };
 }
 
 /** Names of the search identifiers true for this event (called only after a match, so cost is not critical). */

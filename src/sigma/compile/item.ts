@@ -11,19 +11,30 @@ import { cidrContains, parseIp } from '../modifiers/cidr.js';
 import { base64, base64Offsets, bytesAsText, encodeText, windashNormalize, type Utf16Mode } from '../modifiers/encode.js';
 import { TIME_MODIFIERS } from '../modifiers/validate.js';
 import type { EventView } from './event.js';
-import { scalarText } from './event.js';
+import { fieldSlot, scalarText, TEXT_SEPARATOR } from './event.js';
+import { regexMinLength } from './regex-length.js';
 import { compileStringTest, requiredLiteral, testString, type StringTest } from './strings.js';
 
 export type Pred = (v: EventView) => boolean;
+
+/**
+ * A literal a match needs: lowercase text that occurs in the value of one of
+ * `fields` (the event fields the item reads, after mapping), or in any value
+ * when `fields` is null (keyword searches).
+ */
+export interface NeedLiteral {
+  text: string;
+  fields: readonly string[] | null;
+}
 
 export interface CompiledItem {
   test: Pred;
   /**
    * Prefilter, in conjunctive form: for every clause, at least one of its
-   * lowercase literals appears in some value of every matching event.
-   * `[]` = no constraint known (always try).
+   * literals appears (lowercased) in one of its fields in every matching
+   * event. `[]` = no constraint known (always try).
    */
-  needs: string[][];
+  needs: NeedLiteral[][];
 }
 
 export class CompileError extends Error {
@@ -289,7 +300,8 @@ export function compileItem(item: DetectionItem, fields: readonly string[] | nul
   const keyword = fields === null;
   const timeMod = mods.find((m) => TIME_MODIFIERS.has(m));
 
-  const valuePreds: Array<(raw: unknown, v: EventView, field: string) => boolean> = [];
+  type ValuePred = (raw: unknown, v: EventView, field: string, slot: number) => boolean;
+  const valuePreds: ValuePred[] = [];
   const literalsPerValue: Array<string[] | undefined> = [];
 
   for (const val of item.values) {
@@ -298,7 +310,7 @@ export function compileItem(item: DetectionItem, fields: readonly string[] | nul
     literalsPerValue.push(literals);
   }
 
-  function compileValue(val: SigmaValue): { pred: (raw: unknown, v: EventView, field: string) => boolean; literals: string[] | undefined } {
+  function compileValue(val: SigmaValue): { pred: ValuePred; literals: string[] | undefined } {
     switch (val.type) {
       case 'string': {
         if (timeMod) {
@@ -310,6 +322,18 @@ export function compileItem(item: DetectionItem, fields: readonly string[] | nul
         const tests = plan.tests;
         const lits = plan.literals.some((l) => l.length === 0) ? undefined : plan.literals;
         if (keyword) {
+          // Plain substring keywords search all values at once (joined by a separator no keyword contains).
+          if (!dash && tests.every((t) => t.kind === 'contains' && !t.text.includes(TEXT_SEPARATOR))) {
+            const needles = tests.map((t) => (t as { text: string }).text);
+            return {
+              pred: (_raw, v) => {
+                const all = v.allLowerJoined();
+                for (let i = 0; i < needles.length; i++) if (all.includes(needles[i]!)) return true;
+                return false;
+              },
+              literals: lits,
+            };
+          }
           return {
             pred: (_raw, v) => {
               for (const t of v.allLowerTexts()) {
@@ -321,9 +345,9 @@ export function compileItem(item: DetectionItem, fields: readonly string[] | nul
           };
         }
         return {
-          pred: (raw, v, field) => {
+          pred: (raw, v, field, slot) => {
             if (!Array.isArray(raw)) {
-              const t = dash ? v.dashText(field, fold) : fold ? v.lowerText(field) : scalarText(raw);
+              const t = dash ? v.dashSlot(slot, field, fold) : fold ? v.lowerSlot(slot, field) : scalarText(raw);
               return t !== undefined && anyString(t, tests);
             }
             return onValues(raw, (x) => {
@@ -364,14 +388,16 @@ export function compileItem(item: DetectionItem, fields: readonly string[] | nul
         return { pred: (raw) => raw === undefined || raw === null, literals: undefined };
       case 'exists': {
         const want = val.value;
-        return { pred: (_raw, v, field) => v.has(field) === want, literals: undefined };
+        return { pred: (_raw, v, field, slot) => v.hasSlot(slot, field) === want, literals: undefined };
       }
       case 'regex': {
         const re = compileRegex(val.pattern, val.flags);
-        const lit = val.flags.i || !fold ? regexLiteral(val.pattern) : regexLiteral(val.pattern);
+        const lit = regexLiteral(val.pattern);
+        // values shorter than any match are ruled out without running the matcher
+        const minLength = regexMinLength(val.pattern);
         return {
-          pred: (raw) => onValues(raw, (x) => { const t = scalarText(x); return t !== undefined && re.test(t); }),
-          literals: lit.length >= 3 ? [lit] : undefined,
+          pred: (raw) => onValues(raw, (x) => { const t = scalarText(x); return t !== undefined && t.length >= minLength && re.test(t); }),
+          literals: lit.length >= 1 ? [lit] : undefined,
         };
       }
       case 'cidr': {
@@ -380,10 +406,11 @@ export function compileItem(item: DetectionItem, fields: readonly string[] | nul
       }
       case 'fieldref': {
         const other = val.field;
+        const otherSlot = fieldSlot(other);
         const op = mods.includes('startswith') ? 'prefix' : mods.includes('endswith') ? 'suffix' : mods.includes('contains') ? 'contains' : 'eq';
         return {
           pred: (raw, v) => {
-            const o = v.get(other);
+            const o = v.getSlot(otherSlot, other);
             if (o === undefined) return false;
             let ot = scalarText(o);
             if (ot === undefined) return false;
@@ -403,41 +430,52 @@ export function compileItem(item: DetectionItem, fields: readonly string[] | nul
 
   // Combine values: any (default) or all; neq negates the whole item but needs the field present.
   const n = valuePreds.length;
-  const one = (v: EventView, field: string): boolean => {
-    const raw = keyword ? undefined : v.get(field);
+  const one = (v: EventView, field: string, slot: number): boolean => {
+    const raw = keyword ? undefined : v.getSlot(slot, field);
     if (neq) {
       if (raw === undefined || raw === null) return false;
-      for (let i = 0; i < n; i++) if (valuePreds[i]!(raw, v, field)) return false;
+      for (let i = 0; i < n; i++) if (valuePreds[i]!(raw, v, field, slot)) return false;
       return true;
     }
     if (all) {
-      for (let i = 0; i < n; i++) if (!valuePreds[i]!(raw, v, field)) return false;
+      for (let i = 0; i < n; i++) if (!valuePreds[i]!(raw, v, field, slot)) return false;
       return true;
     }
-    for (let i = 0; i < n; i++) if (valuePreds[i]!(raw, v, field)) return true;
+    for (let i = 0; i < n; i++) if (valuePreds[i]!(raw, v, field, slot)) return true;
     return false;
   };
 
   let test: Pred;
-  if (keyword) test = (v) => one(v, '');
+  if (keyword) test = (v) => one(v, '', -1);
   else if (fields!.length === 1) {
     const f = fields![0]!;
-    test = (v) => one(v, f);
+    const slot = fieldSlot(f);
+    test = (v) => one(v, f, slot);
   } else {
     const fs = fields!;
+    const slots = fs.map(fieldSlot);
     // A field mapped to alternatives: null/exists-false need all alternatives absent; others any present one.
     const negative = item.values.every((x) => x.type === 'null' || (x.type === 'exists' && !x.value));
-    test = negative ? (v) => fs.every((f) => one(v, f)) : (v) => fs.some((f) => one(v, f));
+    test = negative
+      ? (v) => {
+          for (let i = 0; i < fs.length; i++) if (!one(v, fs[i]!, slots[i]!)) return false;
+          return true;
+        }
+      : (v) => {
+          for (let i = 0; i < fs.length; i++) if (one(v, fs[i]!, slots[i]!)) return true;
+          return false;
+        };
   }
 
   // Prefilter clauses (AND of ORs of literals): without `all`, every value must name a literal
   // (one clause); with `all`, each value that names literals is a clause of its own.
   const dashFree = (l: string): string => (dash ? l.split(/[-\/\u2013\u2014\u2015]/).reduce((a, b) => (b.length > a.length ? b : a), '') : l);
-  let needs: string[][] = [];
+  let texts: string[][] = [];
   if (!neq) {
-    if (all) needs = literalsPerValue.filter((l): l is string[] => l !== undefined).map((l) => l.map(dashFree));
-    else if (literalsPerValue.every((l) => l !== undefined)) needs = [(literalsPerValue.flat() as string[]).map(dashFree)];
+    if (all) texts = literalsPerValue.filter((l): l is string[] => l !== undefined).map((l) => l.map(dashFree));
+    else if (literalsPerValue.every((l) => l !== undefined)) texts = [(literalsPerValue.flat() as string[]).map(dashFree)];
   }
+  const needs = texts.map((clause) => clause.map((text): NeedLiteral => ({ text, fields })));
   return { test, needs };
 }
 

@@ -1,36 +1,44 @@
 /**
  * Compile a rule collection into a CompiledRuleSet.
  *
- * Dispatch: each rule is compiled once per logsource branch the pipeline
- * gives it (a "unit": event conditions + detection with that branch's field
- * names). Units are indexed by the value of one condition field (EventID if
- * present, else Channel, else the first key), so an event meets only the
- * units of its own logsource, plus the units without event conditions.
+ * Units: each rule is compiled once per logsource branch the pipeline gives
+ * it (a "unit": event conditions + detection with that branch's field names).
  *
- * Prefilter: a unit whose condition needs one of a set of literals gets one
- * 3-gram per literal (the rarest among all literals); per event, the
- * lowercased values are scanned once for those grams, and a unit is tried only
- * if one of its grams occurs. A unit that cannot name required literals is
- * always tried.
+ * Dispatch: a unit's conditions are the branch's (Channel, EventID, …) plus
+ * those its detection implies (`EventID: 4624` AND-ed into every match;
+ * `compile/dispatch.ts`). Units are indexed by the values of all their
+ * condition fields together (Sysmon EventID 1 is one key, Linux-Sysmon
+ * EventID 1 another), so an event meets only the units of its own kind,
+ * plus those without conditions.
+ *
+ * Prefilter: within a dispatch group, a unit whose detection names required
+ * literals is tried only when every clause of its literal CNF is found in the
+ * fields it reads (`compile/literal-index.ts`); a unit that cannot name
+ * literals is always tried.
  */
 import type { Issue } from '../../common/errors.js';
 import type { LogsourceBranch, RuleCollection, SigmaCorrelation, SigmaFilter, SigmaRule } from '../rule/types.js';
 import { compileDetection, mapField, matchedSearches, type CompiledDetection } from './detection.js';
-import { EventView, scalarText } from './event.js';
+import { derivedRequirement } from './dispatch.js';
+import { EventView, fieldSlot, keyText, scalarText } from './event.js';
 import { applyFilters, filtersFor } from './filters.js';
 import { CompileError } from './item.js';
+import { fold, HitState, LiteralIndex, type GatedUnit } from './literal-index.js';
 import type { CompiledRule, CompiledRuleSet, CompileOptions, EventFields, RuleMatch, RuleRef } from './types.js';
 
 interface Cond {
   field: string;
-  /** Lowercased string forms of the allowed values. */
+  /** Dispatch keys (`keyText`) of the allowed values. */
   values: Set<string>;
 }
 
 interface Unit {
   id: number;
   rule: number;
+  /** Every condition (brute-force `match` checks them all). */
   conds: Cond[];
+  /** Conditions the dispatch key does not already guarantee. */
+  residual: Cond[];
   det: CompiledDetection;
   /** Literal prefilter applies (the unit names required literals). */
   gated: boolean;
@@ -38,28 +46,11 @@ interface Unit {
   fields: Array<string | null>;
 }
 
-/**
- * Gram codes stay small integers (no heap numbers in the hot loop): each
- * character folds to 7 bits, three of them make a 21-bit code. Different
- * grams may share a code; every hit is verified against the whole literal.
- */
-const GRAM_SPACE = 1 << 21;
-
-function fold(c: number): number {
-  return c < 128 ? c : (c ^ (c >> 7) ^ (c >> 14)) & 0x7f;
-}
-
-function gramCode(s: string, i: number): number {
-  return (fold(s.charCodeAt(i)) << 14) | (fold(s.charCodeAt(i + 1)) << 7) | fold(s.charCodeAt(i + 2));
-}
-
-function gram2Code(s: string, i: number): number {
-  return (fold(s.charCodeAt(i)) << 7) | fold(s.charCodeAt(i + 1));
-}
-
-function condValueText(v: string | number): string {
-  return String(v).toLowerCase();
-}
+/** Fields always worth dispatching on; the pipeline's condition fields are added. */
+const BASE_DISPATCH_FIELDS = ['EventID', 'Channel'];
+/** A unit with more value combinations than this is keyed on its most selective field alone. */
+const MAX_KEYS_PER_UNIT = 256;
+const KEY_SEP = '\u0001';
 
 function refOf(rule: SigmaRule): RuleRef {
   const ref: RuleRef = { id: rule.id ?? rule.name ?? rule.title, title: rule.title, level: rule.level ?? 'medium', tags: rule.tags, file: rule.source.file };
@@ -85,14 +76,195 @@ function missingPlaceholders(rule: SigmaRule, map: Record<string, readonly strin
   return [...out];
 }
 
-function checkConds(v: EventView, conds: Cond[], skip: string | undefined): boolean {
+function checkConds(v: EventView, conds: readonly Cond[]): boolean {
   for (let i = 0; i < conds.length; i++) {
     const c = conds[i]!;
-    if (c.field === skip) continue;
-    const t = v.lowerText(c.field);
-    if (t === undefined || !c.values.has(t)) return false;
+    const keys = v.dispatchKeys(c.field);
+    if (keys === undefined) return false;
+    if (keys.length === 1) {
+      if (!c.values.has(keys[0]!)) return false;
+    } else if (!keys.some((k) => c.values.has(k))) return false;
   }
   return true;
+}
+
+/** Branch conditions as dispatch conds, with the conditions the detection implies folded in. */
+function unitConds(branch: LogsourceBranch | undefined, det: SigmaRule['detection'], dispatchFields: ReadonlySet<string>): Cond[] {
+  const conds = new Map<string, Set<string>>();
+  for (const [field, vals] of Object.entries(branch?.conditions ?? {})) conds.set(field, new Set(vals.map((x) => keyText(String(x)))));
+  for (const [field, vals] of derivedRequirement(det, branch?.fieldMap, dispatchFields)) {
+    const have = conds.get(field);
+    if (!have) conds.set(field, vals);
+    else for (const x of [...have]) if (!vals.has(x)) have.delete(x);
+  }
+  return [...conds].map(([field, values]) => ({ field, values }));
+}
+
+/** Dispatch keys of a unit: every combination of its condition values (fields in `fields` order). */
+function combinations(conds: readonly Cond[], fields: readonly string[]): string[] {
+  let keys = [''];
+  fields.forEach((f, i) => {
+    const vals = conds.find((c) => c.field === f)!.values;
+    const next: string[] = [];
+    for (const k of keys) for (const v of vals) next.push(i === 0 ? v : k + KEY_SEP + v);
+    keys = next;
+  });
+  return keys;
+}
+
+interface Group {
+  plain: Unit[];
+  gated: Unit[];
+  index?: LiteralIndex;
+}
+
+/** Units keyed on one list of fields (a "signature"), e.g. [Channel, EventID]. */
+interface Signature {
+  fields: string[];
+  groups: Map<string, Group>;
+}
+
+/**
+ * The dispatch table in its run-time form: each dispatch field's values are
+ * interned to small ids, a signature's key is the mixed-radix number of its
+ * fields' ids, so finding an event's groups costs a few map lookups on the
+ * event's own strings and numbers, no string building.
+ */
+class Dispatcher {
+  private readonly names: string[] = [];
+  private readonly slots: number[] = [];
+  private readonly valueIds: Array<Map<string, number>> = [];
+  /** Per field: the event's own spellings already resolved (bounded), so `keyText` runs once per distinct spelling. */
+  private readonly seenStrings: Array<Map<string, number>> = [];
+  private readonly seenNumbers: Array<Map<number, number>> = [];
+  private readonly sigs: Array<{ fields: Int32Array; radix: Int32Array; groups: Map<number, Group> }> = [];
+  /** Per field for the current event: its value id, -1 (absent or unknown) or -2 (array: see `multi`). */
+  private readonly ids: Int32Array;
+  private readonly multi: Array<number[] | undefined>;
+
+  constructor(signatures: Iterable<Signature>) {
+    const fieldIndex = new Map<string, number>();
+    const sigs = [...signatures];
+    for (const sig of sigs) {
+      for (const f of sig.fields) {
+        if (fieldIndex.has(f)) continue;
+        fieldIndex.set(f, this.names.length);
+        this.names.push(f);
+        this.slots.push(fieldSlot(f));
+        this.valueIds.push(new Map());
+        this.seenStrings.push(new Map());
+        this.seenNumbers.push(new Map());
+      }
+    }
+    // intern every value a unit's key names
+    for (const sig of sigs) {
+      for (const key of sig.groups.keys()) {
+        key.split(KEY_SEP).forEach((v, k) => {
+          const ids = this.valueIds[fieldIndex.get(sig.fields[k]!)!]!;
+          if (!ids.has(v)) ids.set(v, ids.size);
+        });
+      }
+    }
+    for (const sig of sigs) {
+      const fields = Int32Array.from(sig.fields, (f) => fieldIndex.get(f)!);
+      const radix = Int32Array.from(fields, (fi) => this.valueIds[fi]!.size);
+      let space = 1;
+      for (const r of radix) space *= r;
+      if (space > 2 ** 31) throw new Error(`dispatch key space too large (${sig.fields.join(', ')})`);
+      const groups = new Map<number, Group>();
+      for (const [key, g] of sig.groups) {
+        let k = 0;
+        key.split(KEY_SEP).forEach((v, j) => {
+          k = k * radix[j]! + this.valueIds[fields[j]!]!.get(v)!;
+        });
+        groups.set(k, g);
+      }
+      this.sigs.push({ fields, radix, groups });
+    }
+    this.ids = new Int32Array(this.names.length);
+    this.multi = new Array<number[] | undefined>(this.names.length);
+  }
+
+  private idOfText(f: number, t: string): number {
+    return this.valueIds[f]!.get(keyText(t)) ?? -1;
+  }
+
+  private idOf(view: EventView, f: number): number {
+    const raw = view.getSlot(this.slots[f]!, this.names[f]!);
+    if (typeof raw === 'number') {
+      const seen = this.seenNumbers[f]!;
+      let id = seen.get(raw);
+      if (id === undefined) {
+        id = this.idOfText(f, String(raw));
+        if (seen.size < 4096) seen.set(raw, id);
+      }
+      return id;
+    }
+    if (typeof raw === 'string') {
+      const seen = this.seenStrings[f]!;
+      let id = seen.get(raw);
+      if (id === undefined) {
+        id = this.idOfText(f, raw);
+        if (seen.size < 4096) seen.set(raw, id);
+      }
+      return id;
+    }
+    if (Array.isArray(raw)) {
+      const list: number[] = [];
+      for (const x of raw) {
+        const t = scalarText(x);
+        if (t === undefined) continue;
+        const id = this.idOfText(f, t);
+        if (id >= 0) list.push(id);
+      }
+      if (list.length === 0) return -1;
+      this.multi[f] = list;
+      return -2;
+    }
+    const t = scalarText(raw);
+    return t === undefined ? -1 : this.idOfText(f, t);
+  }
+
+  /** Calls `visit` with every group the event belongs to. */
+  forEachGroup(view: EventView, visit: (g: Group) => void): void {
+    const ids = this.ids;
+    for (let f = 0; f < ids.length; f++) ids[f] = this.idOf(view, f);
+    for (let s = 0; s < this.sigs.length; s++) {
+      const sig = this.sigs[s]!;
+      const fs = sig.fields;
+      let k = 0;
+      let multi = false;
+      let missing = false;
+      for (let j = 0; j < fs.length; j++) {
+        const id = ids[fs[j]!]!;
+        if (id === -1) {
+          missing = true;
+          break;
+        }
+        if (id === -2) multi = true;
+        else k = k * sig.radix[j]! + id;
+      }
+      if (missing) continue;
+      if (!multi) {
+        const g = sig.groups.get(k);
+        if (g !== undefined) visit(g);
+        continue;
+      }
+      // an array-valued field: every combination of its elements
+      let keys = [0];
+      for (let j = 0; j < fs.length; j++) {
+        const id = ids[fs[j]!]!;
+        const opts = id === -2 ? this.multi[fs[j]!]! : [id];
+        const next: number[] = [];
+        for (const a of keys) for (const b of opts) next.push(a * sig.radix[j]! + b);
+        keys = next;
+      }
+      for (const key of new Set(keys)) {
+        const g = sig.groups.get(key);
+        if (g !== undefined) visit(g);
+      }
+    }
+  }
 }
 
 export function compileRules(input: RuleCollection | readonly SigmaRule[], options: CompileOptions = {}): CompiledRuleSet {
@@ -105,7 +277,12 @@ export function compileRules(input: RuleCollection | readonly SigmaRule[], optio
   const rules: CompiledRule[] = [];
   const units: Unit[] = [];
   const view = new EventView();
+  const unitsOfRule: Unit[][] = [];
 
+  // Pass 1: transform, branch and compile every rule; remember what dispatch needs.
+  interface Pending { rule: number; branch: LogsourceBranch | undefined; det: CompiledDetection; fields: Array<string | null>; section: SigmaRule['detection'] }
+  const pending: Pending[] = [];
+  const dispatchFields = new Set<string>(BASE_DISPATCH_FIELDS);
   for (const original of src.rules) {
     const place = { file: original.source.file, ...(original.id !== undefined ? { ruleId: original.id } : {}) };
     let rule = original;
@@ -129,7 +306,7 @@ export function compileRules(input: RuleCollection | readonly SigmaRule[], optio
       continue;
     }
     const index = rules.length;
-    const myUnits: Unit[] = [];
+    const mine: Pending[] = [];
     const byMap = new Map<string, CompiledDetection>();
     try {
       const list: Array<LogsourceBranch | undefined> = branches === undefined ? [undefined] : branches;
@@ -140,25 +317,24 @@ export function compileRules(input: RuleCollection | readonly SigmaRule[], optio
           det = compileDetection(rule.detection, b?.fieldMap, { placeholders });
           byMap.set(key, det);
         }
-        const conds: Cond[] = b ? Object.entries(b.conditions).map(([field, vals]) => ({ field, values: new Set(vals.map(condValueText)) })) : [];
         const unitFields: Array<string | null> = [];
         for (const srch of rule.detection.searches.values()) for (const alt of srch.alternatives) for (const it of alt) {
           if (it.field === null) unitFields.push(null);
           else unitFields.push(...mapField(it.field, b?.fieldMap));
-          // fieldref reads a second field, but fieldref items name no literals, so they never gate.
         }
-        myUnits.push({ id: -1, rule: index, conds, det, gated: false, fields: unitFields });
+        mine.push({ rule: index, branch: b, det, fields: unitFields, section: rule.detection });
       }
     } catch (e) {
       const code = e instanceof CompileError ? e.code : 'compile';
       issues.push({ severity: 'error', code, message: e instanceof Error ? e.message : String(e), place });
       continue;
     }
-    const primary = byMap.values().next().value as CompiledDetection | undefined;
+    for (const p of mine) for (const f of Object.keys(p.branch?.conditions ?? {})) dispatchFields.add(f);
+    pending.push(...mine);
     const fields = new Set<string>();
-    for (const s of rule.detection.searches.values()) for (const alt of s.alternatives) for (const it of alt) if (it.field !== null) fields.add(it.field);
-    const ruleUnits = myUnits;
-    const compiled: CompiledRule = {
+    for (const srch of rule.detection.searches.values()) for (const alt of srch.alternatives) for (const it of alt) if (it.field !== null) fields.add(it.field);
+    const ruleUnits: Unit[] = [];
+    rules.push({
       index,
       ref: refOf(original),
       rule,
@@ -166,246 +342,109 @@ export function compileRules(input: RuleCollection | readonly SigmaRule[], optio
       match(event: EventFields): string[] | undefined {
         view.reset(event);
         for (const u of ruleUnits) {
-          if (checkConds(view, u.conds, undefined) && u.det.test(view)) return matchedSearches(u.det, view);
+          if (checkConds(view, u.conds) && u.det.test(view)) return matchedSearches(u.det, view);
         }
         return undefined;
       },
-    };
-    void primary;
-    rules.push(compiled);
-    for (const u of myUnits) {
-      u.id = units.length;
-      units.push(u);
-    }
+    });
+    // filled in pass 2 (the closure reads the array then)
+    unitsOfRule.push(ruleUnits);
   }
 
-  // ---- prefilter: each unit needs every clause of its CNF to have a literal in
-  // some event value. Units are grouped by their dispatch key (EventID/Channel
-  // value), each group with its own literal index, so an event scans only the
-  // fields and literals of its own logsource. Each literal is anchored on its
-  // rarest gram; a gram hit is verified against the whole literal at that spot.
-  interface Anchor { unit: number; clause: number }
-  /** One distinct literal anchored at one gram position; verified once per event, then all its clauses count. */
-  interface LitNode { id: number; lit: string; at: number; anchors: Anchor[] }
-  /** Literal nodes of one 3-gram: those whose literal continues with another 3-gram are bucketed by it. */
-  interface Bucket { short: LitNode[]; byNext: Map<number, LitNode[]> }
-  /** The literal index of one dispatch group (e.g. all units for EventID 1). */
-  interface LiteralIndex {
-    anchors3: Map<number, Bucket>;
-    anchors2: Map<number, LitNode[]>;
-    anchors1: Map<number, LitNode[]>;
-    bits3: Uint8Array;
-    nodeHit: Uint32Array;
-    /** Top-level keys to scan (first segment of dotted names), or null = every value. */
-    scanKeys: Set<string> | null;
+  // Pass 2: conditions (branch + derived), gating, dispatch keys.
+  for (const p of pending) {
+    const conds = unitConds(p.branch, p.section, dispatchFields);
+    const u: Unit = { id: units.length, rule: p.rule, conds, residual: conds, det: p.det, gated: false, fields: p.fields };
+    units.push(u);
+    unitsOfRule[p.rule]!.push(u);
   }
 
   // Clause ids are global (a unit keeps its ids in every group it belongs to).
   const unitClauses = new Uint8Array(units.length);
-  const unitClauseBase = new Int32Array(units.length);
+  const gatedInfo: GatedUnit[] = [];
   let clauseIds = 0;
   for (const u of units) {
-    // Keyword searches look at every value; gating them would force scanning every value of every event.
-    if (u.det.needs.length === 0 || u.fields.includes(null)) continue;
+    // Clauses with a keyword literal would need every value of every event scanned in JS, which costs more than
+    // the keyword test itself (native `includes` per value): those clauses are not used for gating.
+    const needs = u.det.needs.filter((c) => c.every((l) => l.fields !== null));
+    if (needs.length === 0) continue;
     u.gated = true;
-    unitClauses[u.id] = u.det.needs.length;
-    unitClauseBase[u.id] = clauseIds;
-    clauseIds += u.det.needs.length;
+    unitClauses[u.id] = needs.length;
+    gatedInfo[u.id] = { id: u.id, clauseBase: clauseIds, needs };
+    clauseIds += needs.length;
   }
+  const state = new HitState(clauseIds, unitClauses);
 
-  function buildIndex(group: Unit[]): LiteralIndex {
-    const idx: LiteralIndex = { anchors3: new Map(), anchors2: new Map(), anchors1: new Map(), bits3: new Uint8Array(GRAM_SPACE >> 3), nodeHit: new Uint32Array(0), scanKeys: new Set() };
-    const nodes = new Map<string, LitNode>();
-    const nodeFor = (lit: string, at: number, place: () => LitNode[]): LitNode => {
-      const key = at + ':' + lit;
-      let n = nodes.get(key);
-      if (!n) {
-        n = { id: nodes.size, lit, at, anchors: [] };
-        nodes.set(key, n);
-        place().push(n);
-      }
-      return n;
-    };
-    const listIn = <K>(m: Map<K, LitNode[]>, k: K): LitNode[] => {
-      let l = m.get(k);
-      if (!l) m.set(k, (l = []));
-      return l;
-    };
-    const gramCount = new Map<number, number>();
-    for (const u of group) {
-      const seen = new Set<number>();
-      for (const clause of u.det.needs) for (const lit of clause) for (let i = 0; i + 3 <= lit.length; i++) seen.add(gramCode(lit, i));
-      for (const g of seen) gramCount.set(g, (gramCount.get(g) ?? 0) + 1);
-    }
-    for (const u of group) {
-      u.det.needs.forEach((clause, k) => {
-        const a: Anchor = { unit: u.id, clause: unitClauseBase[u.id]! + k };
-        for (const lit of clause) {
-          if (lit.length === 1) nodeFor(lit, 0, () => listIn(idx.anchors1, fold(lit.charCodeAt(0)))).anchors.push(a);
-          else if (lit.length === 2) nodeFor(lit, 0, () => listIn(idx.anchors2, gram2Code(lit, 0))).anchors.push(a);
-          else {
-            // Rarest gram among the positions that leave room for a second gram (when the literal is long enough).
-            let best = 0;
-            let bestCount = Infinity;
-            const last = lit.length >= 6 ? lit.length - 6 : lit.length - 3;
-            for (let i = 0; i <= last; i++) {
-              const c = gramCount.get(gramCode(lit, i)) ?? 0;
-              if (c < bestCount) { bestCount = c; best = i; }
-            }
-            const g = gramCode(lit, best);
-            let b = idx.anchors3.get(g);
-            if (!b) idx.anchors3.set(g, (b = { short: [], byNext: new Map() }));
-            idx.bits3[g >> 3]! |= 1 << (g & 7);
-            const bucket = b;
-            const at = best;
-            const place = at + 6 <= lit.length ? () => listIn(bucket.byNext, gramCode(lit, at + 3)) : () => bucket.short;
-            nodeFor(lit, at, place).anchors.push(a);
-          }
-        }
-      });
-      for (const f of u.fields) {
-        if (f === null) idx.scanKeys = null;
-        else if (idx.scanKeys) {
-          idx.scanKeys.add(f);
-          const dot = f.indexOf('.');
-          if (dot > 0) idx.scanKeys.add(f.slice(0, dot));
-        }
-      }
-    }
-    idx.nodeHit = new Uint32Array(nodes.size);
-    return idx;
-  }
-
-  const clauseHit = new Uint32Array(clauseIds);
-  const unitCount = new Uint8Array(units.length);
-  const unitCountEpoch = new Uint32Array(units.length);
-  const ruleSeen = new Uint32Array(rules.length);
-  let epoch = 0;
-
-  function probe(nodeHit: Uint32Array, l: LitNode[], s: string, i: number, stamp: number): void {
-    for (let k = 0; k < l.length; k++) {
-      const node = l[k]!;
-      if (nodeHit[node.id] === stamp) continue;
-      const start = i - node.at;
-      if (start < 0 || !s.startsWith(node.lit, start)) continue;
-      nodeHit[node.id] = stamp;
-      const as = node.anchors;
-      for (let j = 0; j < as.length; j++) {
-        const a = as[j]!;
-        if (clauseHit[a.clause] === stamp) continue;
-        clauseHit[a.clause] = stamp;
-        const u = a.unit;
-        if (unitCountEpoch[u] !== stamp) { unitCountEpoch[u] = stamp; unitCount[u] = 0; }
-        if (++unitCount[u]! === unitClauses[u]) hits.push(u);
-      }
-    }
-  }
-
-  let codes = new Int32Array(4096);
-  function scanGrams(idx: LiteralIndex, v: EventView, stamp: number): void {
-    const texts = idx.scanKeys === null ? v.allLowerTexts() : v.scanTexts(idx.scanKeys);
-    const { bits3, anchors3, anchors2, anchors1, nodeHit } = idx;
-    for (let t = 0; t < texts.length; t++) {
-      const s = texts[t]!;
-      const n = s.length;
-      if (n > codes.length) codes = new Int32Array(Math.max(n, codes.length * 2));
-      // Pass 1: the 3-gram code starting at each position.
-      let g = 0;
-      let nonAscii = false;
-      for (let i = 0; i < n; i++) {
-        const c = s.charCodeAt(i);
-        if (c > 127) nonAscii = true;
-        g = ((g << 7) | (c < 128 ? c : fold(c))) & 0x1fffff;
-        if (i >= 2) codes[i - 2] = g;
-      }
-      // Pass 2: probe the anchors of grams some literal uses.
-      for (let i = 0; i + 2 < n; i++) {
-        const gi = codes[i]!;
-        if ((bits3[gi >> 3]! & (1 << (gi & 7))) === 0) continue;
-        const b = anchors3.get(gi);
-        if (!b) continue;
-        if (b.short.length > 0) probe(nodeHit, b.short, s, i, stamp);
-        if (i + 5 < n && b.byNext.size > 0) {
-          const l = b.byNext.get(codes[i + 3]!);
-          if (l) probe(nodeHit, l, s, i, stamp);
-        }
-      }
-      if (nonAscii && (anchors1.size > 0 || anchors2.size > 0)) {
-        for (let i = 0; i < n; i++) {
-          const c = s.charCodeAt(i);
-          if (c <= 127) continue;
-          const l1 = anchors1.get(fold(c));
-          if (l1) probe(nodeHit, l1, s, i, stamp);
-          if (i > 0) { const l2 = anchors2.get(gram2Code(s, i - 1)); if (l2) probe(nodeHit, l2, s, i - 1, stamp); }
-          if (i + 1 < n) { const l2 = anchors2.get(gram2Code(s, i)); if (l2) probe(nodeHit, l2, s, i, stamp); }
-        }
-      }
-    }
-  }
-
-  // ---- dispatch: field → value → group (units without literals + literal index of gated units)
-  interface Group { plain: Unit[]; gated: Unit[]; index?: LiteralIndex }
-  const index = new Map<string, Map<string, Group>>();
+  const signatures = new Map<string, Signature>();
   const global: Group = { plain: [], gated: [] };
-  const indexField = new Map<Unit, string>();
   for (const u of units) {
     if (u.conds.length === 0) {
       (u.gated ? global.gated : global.plain).push(u);
       continue;
     }
-    const key = u.conds.find((c) => c.field === 'EventID') ?? u.conds.find((c) => c.field === 'Channel') ?? u.conds[0]!;
-    indexField.set(u, key.field);
-    let m = index.get(key.field);
-    if (!m) index.set(key.field, (m = new Map()));
-    for (const val of key.values) {
-      let g = m.get(val);
-      if (!g) m.set(val, (g = { plain: [], gated: [] }));
+    // Key on all condition fields unless the combinations explode; then on the most selective one.
+    let fields = u.conds.map((c) => c.field).sort();
+    let product = 1;
+    for (const c of u.conds) product *= Math.max(1, c.values.size);
+    if (product > MAX_KEYS_PER_UNIT) {
+      const best = [...u.conds].sort((a, b) => a.values.size - b.values.size || (a.field === 'EventID' ? -1 : b.field === 'EventID' ? 1 : 0))[0]!;
+      fields = [best.field];
+    }
+    u.residual = u.conds.filter((c) => !fields.includes(c.field));
+    const sigKey = fields.join(KEY_SEP);
+    let sig = signatures.get(sigKey);
+    if (!sig) signatures.set(sigKey, (sig = { fields, groups: new Map() }));
+    for (const key of combinations(u.conds, fields)) {
+      let g = sig.groups.get(key);
+      if (!g) sig.groups.set(key, (g = { plain: [], gated: [] }));
       (u.gated ? g.gated : g.plain).push(u);
     }
   }
-  for (const m of index.values()) for (const g of m.values()) if (g.gated.length > 0) g.index = buildIndex(g.gated);
-  if (global.gated.length > 0) global.index = buildIndex(global.gated);
-  const indexFields = [...index.keys()];
-  const unitSkip: Array<string | undefined> = units.map((u) => indexField.get(u));
-  const allIndexes: LiteralIndex[] = [...[...index.values()].flatMap((m) => [...m.values()]).flatMap((g) => (g.index ? [g.index] : [])), ...(global.index ? [global.index] : [])];
+  const allIndexes: LiteralIndex[] = [];
+  const indexFor = (g: Group): void => {
+    if (g.gated.length === 0) return;
+    g.index = new LiteralIndex(g.gated.map((u) => gatedInfo[u.id]!));
+    allIndexes.push(g.index);
+  };
+  for (const sig of signatures.values()) for (const g of sig.groups.values()) indexFor(g);
+  indexFor(global);
+  const dispatcher = new Dispatcher(signatures.values());
 
+  const ruleSeen = new Uint32Array(rules.length);
   const candidates: Unit[] = [];
-  const hits: number[] = [];
+  let candidateCount = 0;
+  let epoch = 0;
+
+  function visit(g: Group): void {
+    for (let k = 0; k < g.plain.length; k++) candidates[candidateCount++] = g.plain[k]!;
+    if (g.index) g.index.scan(view, epoch, state);
+  }
+
+  function tryUnit(u: Unit, out: RuleMatch[]): void {
+    if (ruleSeen[u.rule] === epoch) return;
+    if (!checkConds(view, u.residual)) return;
+    if (!u.det.test(view)) return;
+    ruleSeen[u.rule] = epoch;
+    out.push({ rule: rules[u.rule]!, selections: matchedSearches(u.det, view) });
+  }
+
   function matchEvent(event: EventFields): RuleMatch[] {
     const out: RuleMatch[] = [];
     view.reset(event);
     epoch = (epoch + 1) >>> 0;
-    if (epoch === 0) { clauseHit.fill(0); unitCountEpoch.fill(0); ruleSeen.fill(0); for (const ix of allIndexes) ix.nodeHit.fill(0); epoch = 1; }
-    candidates.length = 0;
-    hits.length = 0;
-    for (let f = 0; f < indexFields.length; f++) {
-      const field = indexFields[f]!;
-      const raw = view.get(field);
-      const t = raw === undefined ? undefined : scalarText(raw);
-      if (t === undefined) continue;
-      const g = index.get(field)!.get(t.toLowerCase());
-      if (!g) continue;
-      for (let k = 0; k < g.plain.length; k++) candidates.push(g.plain[k]!);
-      if (g.index) scanGrams(g.index, view, epoch);
+    if (epoch === 0) {
+      state.clear();
+      ruleSeen.fill(0);
+      for (const ix of allIndexes) ix.clear();
+      epoch = 1;
     }
-    for (let k = 0; k < global.plain.length; k++) candidates.push(global.plain[k]!);
-    if (global.index) scanGrams(global.index, view, epoch);
-    for (let k = 0; k < candidates.length; k++) {
-      const u = candidates[k]!;
-      if (ruleSeen[u.rule] === epoch) continue;
-      if (!checkConds(view, u.conds, unitSkip[u.id])) continue;
-      if (!u.det.test(view)) continue;
-      ruleSeen[u.rule] = epoch;
-      out.push({ rule: rules[u.rule]!, selections: matchedSearches(u.det, view) });
-    }
-    for (let k = 0; k < hits.length; k++) {
-      const u = units[hits[k]!]!;
-      if (ruleSeen[u.rule] === epoch) continue;
-      if (!checkConds(view, u.conds, undefined)) continue;
-      if (!u.det.test(view)) continue;
-      ruleSeen[u.rule] = epoch;
-      out.push({ rule: rules[u.rule]!, selections: matchedSearches(u.det, view) });
-    }
+    candidateCount = 0;
+    state.hitCount = 0;
+    dispatcher.forEachGroup(view, visit);
+    visit(global);
+    for (let k = 0; k < candidateCount; k++) tryUnit(candidates[k]!, out);
+    const hits = state.hits;
+    for (let k = 0; k < state.hitCount; k++) tryUnit(units[hits[k]!]!, out);
     return out;
   }
 
@@ -413,15 +452,20 @@ export function compileRules(input: RuleCollection | readonly SigmaRule[], optio
   // literals (or any unconditional unit) make every line a candidate.
   // Grams with `"`, `\\` or non-ASCII may be escaped in JSON text: then the raw line cannot decide.
   let rawUnsafe = false;
-  for (const u of units) for (const c of u.det.needs) for (const l of c) if (/["\\]|[^\x20-\x7e]/.test(l)) rawUnsafe = true;
-  const alwaysTried = rawUnsafe || units.some((u) => !u.gated);
+  for (const u of units) for (const c of u.det.needs) for (const l of c) if (/["\\]|[^\x20-\x7e]/.test(l.text)) rawUnsafe = true;
+  const alwaysTried = rawUnsafe || units.some((u) => !u.gated) || allIndexes.some((ix) => ix.hasShortLiterals);
+  let rawBits: Uint8Array | undefined;
+  if (!alwaysTried && units.length > 0) {
+    rawBits = new Uint8Array(1 << 18);
+    for (const ix of allIndexes) for (const g of ix.gramCodes()) rawBits[g >> 3]! |= 1 << (g & 7);
+  }
   function mayMatchRaw(line: string): boolean {
-    if (alwaysTried || units.length === 0) return units.length > 0;
+    if (rawBits === undefined) return units.length > 0;
     const s = line.toLowerCase();
     let g = 0;
     for (let i = 0; i < s.length; i++) {
       g = ((g << 7) | fold(s.charCodeAt(i))) & 0x1fffff;
-      if (i >= 2) for (const ix of allIndexes) if ((ix.bits3[g >> 3]! & (1 << (g & 7))) !== 0) return true;
+      if (i >= 2 && (rawBits[g >> 3]! & (1 << (g & 7))) !== 0) return true;
     }
     // (Non-ASCII literals make the set raw-unsafe above, so 1- and 2-grams need no check here.)
     return false;

@@ -37,6 +37,8 @@ export interface HuntRunOptions extends RuleSetSpec {
   signal?: AbortSignal;
   /** Count detections without keeping timeline rows (benchmarks: memory independent of hits). */
   countOnly?: boolean;
+  /** Called once the rules are compiled (on every worker), just before the first event is read. */
+  onScanStart?: () => void;
 }
 
 export interface HuntProgress {
@@ -120,6 +122,7 @@ export async function runHunt(logPaths: readonly string[], opt: HuntRunOptions):
     refs = prepared.refs;
     ruleIssues = prepared.issues;
     belowLevel = prepared.belowLevel;
+    opt.onScanStart?.();
     const t0 = performance.now();
     if (prepared.rules.correlations.length > 0) {
       await huntWithCorrelations(files, prepared, rows, stats, issues, opt);
@@ -333,6 +336,7 @@ async function huntParallel(
   try {
     const ready = await Promise.all(readies);
     stats.compileMs = performance.now() - t0;
+    opt.onScanStart?.();
     const t1 = performance.now();
     const first = ready[0]!;
     const maxInflight = threads * 3;

@@ -164,7 +164,11 @@ export function buildPipeline(specs: readonly PipelineSpec[], name = specs.map((
           out ??= new Set();
           for (const f of e.fields) out.add(f);
           for (const f of s.commonFields) out.add(f);
-          for (const b of e.branches) for (const k of Object.keys(b.conditions)) out.add(k);
+          for (const b of e.branches) {
+            for (const k of Object.keys(b.conditions)) out.add(k);
+            // the rule-side names of renamed fields are known by definition
+            for (const k of Object.keys(b.fieldmappings)) out.add(k);
+          }
         }
       }
       return out;

@@ -13,6 +13,7 @@ export type FieldTargets = readonly string[];
 
 export interface BranchSpec {
   conditions: Record<string, ReadonlyArray<string | number>>;
+  /** Explicit renames plus those derived from `spaced_fields`. */
   fieldmappings: Record<string, FieldTargets>;
 }
 
@@ -45,6 +46,18 @@ export interface PipelineSpec {
 }
 
 const TOP_KEYS = new Set(['name', 'description', 'include', 'unmatched', 'fieldmappings', 'field_prefix', 'common_fields', 'logsources', 'placeholders']);
+
+/**
+ * The names a rule may use for an event field spelled with spaces (Windows
+ * Defender's "Threat Name"): the words run together (`ThreatName`, as SigmaHQ
+ * rules write them) or joined by underscores (`Feature_Name`). A field name
+ * with a space cannot be written in most query languages, so rule authors use
+ * these forms and the pipeline maps them back.
+ */
+export function spacedFieldAliases(name: string): string[] {
+  const words = name.trim().split(/\s+/);
+  return [...new Set([words.join(''), words.join('_')])];
+}
 
 function isMap(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
@@ -99,9 +112,15 @@ class SpecReader {
   }
 
   branch(x: unknown, path: string): BranchSpec {
-    if (!isMap(x)) return this.fail(path, 'expected a map with `conditions` (and optional `fieldmappings`)');
-    for (const k of Object.keys(x)) if (k !== 'conditions' && k !== 'fieldmappings') this.fail(`${path}.${k}`, `unknown key "${k}"`);
-    return { conditions: this.conditions(x.conditions, `${path}.conditions`), fieldmappings: this.mappings(x.fieldmappings, `${path}.fieldmappings`) };
+    if (!isMap(x)) return this.fail(path, 'expected a map with `conditions` (and optional `fieldmappings`, `spaced_fields`)');
+    for (const k of Object.keys(x)) if (k !== 'conditions' && k !== 'fieldmappings' && k !== 'spaced_fields') this.fail(`${path}.${k}`, `unknown key "${k}"`);
+    const fieldmappings = this.mappings(x.fieldmappings, `${path}.fieldmappings`);
+    const spaced = this.stringList(x.spaced_fields, `${path}.spaced_fields`);
+    spaced.forEach((name, i) => {
+      if (!/\s/.test(name)) this.fail(`${path}.spaced_fields[${i}]`, `"${name}" has no space (list only event field names spelled with spaces)`);
+      for (const alias of spacedFieldAliases(name)) if (!Object.hasOwn(fieldmappings, alias)) fieldmappings[alias] = [alias, name];
+    });
+    return { conditions: this.conditions(x.conditions, `${path}.conditions`), fieldmappings };
   }
 
   entry(x: unknown, path: string): LogsourceEntrySpec {

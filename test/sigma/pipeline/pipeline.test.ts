@@ -197,3 +197,50 @@ test('pipeline mistakes are UserErrors naming file and YAML path', () => {
     dir.cleanup();
   }
 });
+
+test('spaced_fields: Defender field names with spaces match rules that write them run together or with underscores', () => {
+  const p = loadPipeline();
+  const rules = loadRuleText(
+    `title: Defender threat from real-time protection
+id: 0b0c2a4e-2222-4222-8333-944455556666
+logsource: {product: windows, service: windefend}
+detection:
+  selection:
+    EventID: 1116
+    SourceName: 'Real-Time Protection'
+    ThreatName|endswith: 'EICAR_Test_File'
+    Feature_Name: '%%886'
+  condition: selection
+---
+title: AV signature
+id: 0b0c2a4e-3333-4222-8333-944455556666
+logsource: {category: antivirus}
+detection:
+  selection:
+    Signature|contains: 'Mimikatz'
+    ProcessName|endswith: '\\powershell.exe'
+  condition: selection
+`,
+    'defender.yml',
+  );
+  assert.deepEqual(rules.issues, []);
+  const set = compileRules(rules, { pipeline: p });
+  const base = { Channel: 'Microsoft-Windows-Windows Defender/Operational', Provider_Name: 'Microsoft-Windows-Windows Defender' };
+  // the event as python-evtx and our EVTX reader spell it
+  const spaced = { ...base, EventID: 1116, 'Source Name': 'Real-Time Protection', 'Threat Name': 'Virus:DOS/EICAR_Test_File', 'Feature Name': '%%886' };
+  assert.deepEqual(set.matchEvent(spaced).map((m) => m.rule.ref.title), ['Defender threat from real-time protection']);
+  // an export that already stripped the spaces still matches
+  const stripped = { ...base, EventID: 1116, SourceName: 'Real-Time Protection', ThreatName: 'Virus:DOS/EICAR_Test_File', Feature_Name: '%%886' };
+  assert.equal(set.matchEvent(stripped).length, 1);
+  assert.equal(set.matchEvent({ ...spaced, 'Threat Name': 'Trojan:Win32/Other' }).length, 0);
+  const av = { ...base, EventID: 1117, 'Threat Name': 'HackTool:Win32/Mimikatz', 'Process Name': 'C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe' };
+  assert.deepEqual(set.matchEvent(av).map((m) => m.rule.ref.title), ['AV signature']);
+  // the linter knows the rule-side names
+  const known = p.knownFields({ product: 'windows', service: 'windefend' })!;
+  for (const f of ['ThreatName', 'SourceName', 'ProcessName', 'NewValue', 'OldValue', 'Feature_Name', 'Path']) assert.ok(known.has(f), f);
+  // a spaced_fields entry without a space is a mistake in the pipeline file
+  assert.throws(
+    () => parsePipelineSpec('name: x\nlogsources:\n  - logsource: {service: s}\n    branches: [{conditions: {Channel: c}, spaced_fields: [ThreatName]}]\n', 'bad.yml'),
+    (e: unknown) => e instanceof UserError && e.place?.path === 'logsources[0].branches[0].spaced_fields[0]' && /has no space/.test(e.message),
+  );
+});
