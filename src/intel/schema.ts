@@ -155,6 +155,13 @@ export const TacticLayerSchema = z.object({
 });
 export type TacticLayer = z.infer<typeof TacticLayerSchema>;
 
+export const StatedTechniqueSchema = z.object({
+  id: attackId,
+  name: z.string(),
+  evidence: z.array(EvidenceSpanSchema).min(1),
+});
+export type StatedTechnique = z.infer<typeof StatedTechniqueSchema>;
+
 export const ReportSourceSchema = z.object({
   /** Path or `-` for stdin. */
   path: z.string(),
@@ -187,5 +194,13 @@ export const AtiDocumentSchema = z.object({
   procedures: z.array(ProcedureSchema),
   iocs: z.array(IocSchema),
   entities: z.array(EntitySchema),
+  /**
+   * Added in ttpscope.ati/1 without a version change (optional): ATT&CK
+   * techniques the report cites by id (e.g. in a mapping table) that
+   * identification did not select. Listed with their places, not claimed.
+   */
+  stated: z.array(StatedTechniqueSchema).optional(),
+  /** Added without a version change (optional): every command the report quotes, whether or not a procedure uses it. */
+  commands: z.array(CommandSchema).optional(),
 });
 export type AtiDocument = z.infer<typeof AtiDocumentSchema>;

@@ -1,0 +1,117 @@
+/**
+ * The trained technique model: sentence classifier + report aggregator,
+ * built deterministically from ATT&CK and the TRAM train split only.
+ *
+ * Build: (1) k-fold cross-validation over the train reports — a classifier
+ * trained without a fold scores that fold's sentences, giving out-of-fold
+ * scores for all 120 train reports; (2) the aggregator and its threshold are
+ * fitted on those; (3) the final classifier is trained on everything. The
+ * cross-validation classifiers learn only the TRAM labels (what the
+ * aggregator is calibrated on), the final one every technique with enough
+ * examples.
+ */
+import type { KnowledgeBase } from '../kb/index.js';
+import { trainAggregator, ReportAggregator, relatedLabels, defaultAggregatorOptions, type CalibrationReport, type AggregatorSnapshot } from './aggregate.js';
+import { trainClassifier, defaultClassifierOptions, type ClassifierOptions, type TechniqueClassifier } from './classifier.js';
+import { scoreSentences } from './scoring.js';
+import { TechniqueNames } from './shape.js';
+import { AtomicLibrary } from './atomics.js';
+import { atomicSentences, attackSentences, RELEVANCE_LABEL, segmentTramReport, tramSentences, tramSpanExamples, withParents, type SegmentedTramReport } from './training-data.js';
+import { scoreMultiLabel } from './metrics.js';
+import { parentOf, readTram, type TramData } from './tram.js';
+
+export interface TechniqueModelOptions {
+  folds: number;
+  classifier: ClassifierOptions;
+}
+
+export const defaultTechniqueModelOptions: TechniqueModelOptions = {
+  folds: 5,
+  classifier: defaultClassifierOptions,
+};
+
+export type BuildProgress = (stage: string, done: number, total: number) => void;
+
+/** What a model is built from (besides ATT&CK in the knowledge base). */
+export interface BuildSources {
+  /** TRAM folder: `tram2-annotated-reports.jsonl` and `sok-doc-split.json`. */
+  tramDir: string;
+  /** Atomic Red Team `atomics/` folder (optional: its tests become examples). */
+  atomicsDir?: string;
+}
+
+export class TechniqueModel {
+  readonly aggregator: ReportAggregator;
+  private related: number[][] | undefined;
+
+  constructor(
+    readonly classifier: TechniqueClassifier,
+    aggregator: AggregatorSnapshot,
+    readonly meta: Record<string, unknown> = {},
+  ) {
+    this.aggregator = new ReportAggregator(aggregator);
+  }
+
+  relatedLabels(): number[][] {
+    return (this.related ??= relatedLabels(this.classifier.labels, new Set(this.aggregator.snapshot.calibrated)));
+  }
+}
+
+/** The label set calibrated on TRAM: its 77 labelled ids and their parents. */
+export function calibratedLabels(tram: TramData): Set<string> {
+  return new Set(withParents(tram.labelIds).filter((l) => l !== RELEVANCE_LABEL));
+}
+
+export function foldOf(index: number, folds: number): number {
+  return index % folds;
+}
+
+/** Out-of-fold sentence scores for every train report. */
+export function crossValidate(kb: KnowledgeBase, train: SegmentedTramReport[], labels: Set<string>, opts: TechniqueModelOptions, names: TechniqueNames, progress?: BuildProgress, atomicsDir?: string): CalibrationReport[] {
+  const att = [...attackSentences(kb, names), ...atomicSentences(kb, new AtomicLibrary(atomicsDir), names)];
+  const out: CalibrationReport[] = new Array(train.length);
+  for (let f = 0; f < opts.folds; f++) {
+    progress?.('cross-validation', f, opts.folds);
+    const rest = train.filter((_, i) => foldOf(i, opts.folds) !== f);
+    const clf = trainClassifier([...att, ...tramSentences(rest, names), ...tramSpanExamples(rest, names)], { ...opts.classifier, onlyLabels: new Set([...labels, RELEVANCE_LABEL]) });
+    train.forEach((seg, i) => {
+      if (foldOf(i, opts.folds) !== f) return;
+      out[i] = { scores: scoreSentences(clf, seg.text, names), gold: new Set(seg.spans.map((s) => s.technique)) };
+    });
+  }
+  progress?.('cross-validation', opts.folds, opts.folds);
+  return out;
+}
+
+export function buildTechniqueModel(kb: KnowledgeBase, sources: BuildSources, opts: TechniqueModelOptions = defaultTechniqueModelOptions, progress?: BuildProgress): TechniqueModel {
+  const tram = readTram(kb, sources.tramDir);
+  const names = new TechniqueNames(kb);
+  const train = tram.train.map(segmentTramReport);
+  const labels = calibratedLabels(tram);
+  const oof = crossValidate(kb, train, labels, opts, names, progress, sources.atomicsDir);
+  progress?.('calibration', 0, 1);
+  const aggregator = trainAggregator(oof, { ...defaultAggregatorOptions, calibrated: labels });
+  const cv = crossValidationScore(oof, aggregator, tram);
+  progress?.('final classifier', 0, 1);
+  const att = [...attackSentences(kb, names), ...atomicSentences(kb, new AtomicLibrary(sources.atomicsDir), names)];
+  const classifier = trainClassifier([...att, ...tramSentences(train, names), ...tramSpanExamples(train, names)], opts.classifier);
+  progress?.('final classifier', 1, 1);
+  return new TechniqueModel(classifier, aggregator, { trainReports: train.length, folds: opts.folds, labels: classifier.labels.length, features: classifier.vocabulary.size, cv });
+}
+
+/**
+ * Report-level scores of the out-of-fold predictions (restricted to TRAM's
+ * labels, parent level). The aggregator was fitted on these same reports, so
+ * this is an optimistic estimate for the aggregator; the sentence scores are
+ * honest out-of-fold.
+ */
+export function crossValidationScore(oof: CalibrationReport[], snapshot: AggregatorSnapshot, tram: TramData): { microF1: number; macroF1: number; microP: number; microR: number } {
+  const agg = new ReportAggregator(snapshot);
+  const related = relatedLabels(oof[0]!.scores.labels);
+  const docs = oof.map((r) => {
+    const s = agg.scores(r.scores, related);
+    return { gold: r.gold, predicted: r.scores.labels.filter((l, k) => !l.startsWith('@') && s[k]! >= snapshot.threshold) };
+  });
+  const score = scoreMultiLabel(docs, { rollUp: true, restrictTo: new Set([...tram.labelIds].map(parentOf)) });
+  return { microF1: score.micro.f1, macroF1: score.macro.f1, microP: score.micro.precision, microR: score.micro.recall };
+}

@@ -1,0 +1,144 @@
+/**
+ * Labelled sentences the technique classifier learns from: ATT&CK procedure
+ * examples and technique texts, and the sentences of TRAM train reports as
+ * our own segmenter cuts them (so training sees what inference sees), each
+ * labelled with the techniques whose gold spans it overlaps. Sub-technique
+ * labels also count for their parent.
+ */
+import { plainText, sentences as kbSentences, type KnowledgeBase } from '../kb/index.js';
+import { structurePlain, reportFromStructured } from '../text/report.js';
+import type { ReportText } from '../text/types.js';
+import { sentenceContext, sentenceShape, textShape, type TechniqueNames } from './shape.js';
+import type { AtomicLibrary } from './atomics.js';
+import { parentOf, type TramReport, type TramSpan } from './tram.js';
+
+export type SentenceSource = 'procedure' | 'technique' | 'tram' | 'tram-span' | 'tram-negative' | 'atomic';
+
+export interface LabelledSentence {
+  text: string;
+  /** Technique ids, parents included. */
+  labels: string[];
+  source: SentenceSource;
+  /** Grouping key for cross-validation (report file for TRAM). */
+  group?: string;
+  /** Sentence-shape terms (see shape.ts). */
+  shape?: string[];
+}
+
+/**
+ * A pseudo-label on every example that carries some technique: the
+ * classifier's score for it says "this sentence describes adversary
+ * behaviour at all" (TRAM annotators skip advice, tables and background),
+ * which the aggregator combines with each technique's score.
+ */
+export const RELEVANCE_LABEL = '@any';
+
+export function withParents(ids: Iterable<string>): string[] {
+  const out = new Set<string>();
+  for (const id of ids) {
+    out.add(id);
+    out.add(parentOf(id));
+  }
+  if (out.size) out.add(RELEVANCE_LABEL);
+  return [...out].sort();
+}
+
+/** Procedure examples and technique names/descriptions of active techniques. */
+export function attackSentences(kb: KnowledgeBase, names?: TechniqueNames): LabelledSentence[] {
+  const out: LabelledSentence[] = [];
+  for (const p of kb.procedures) {
+    const t = kb.technique(p.techniqueId);
+    if (!t || t.status !== 'active') continue;
+    const text = plainText(p.description).trim();
+    if (text) out.push({ text, labels: withParents([t.id]), source: 'procedure', shape: textShape(text, names) });
+  }
+  for (const t of kb.techniques) {
+    if (t.status !== 'active') continue;
+    const labels = withParents([t.id]);
+    out.push({ text: t.name, labels, source: 'technique', shape: textShape(t.name, names) });
+    for (const s of kbSentences(plainText(t.description)).slice(0, 4)) out.push({ text: s, labels, source: 'technique', shape: textShape(s, names) });
+  }
+  return out;
+}
+
+/** A TRAM report as our text layer reads it, with gold spans mapped into its text. */
+export interface SegmentedTramReport {
+  report: TramReport;
+  text: ReportText;
+  spans: TramSpan[];
+}
+
+export function segmentTramReport(report: TramReport): SegmentedTramReport {
+  const st = structurePlain(report.text);
+  const text = reportFromStructured(st, { path: report.file, format: 'text', bytes: Buffer.from(report.text, 'utf8') });
+  const spans = report.spans.map((s) => ({ ...s, start: st.map.fromSource(s.start), end: st.map.fromSource(s.end) })).filter((s) => s.end > s.start);
+  return { report, text, spans };
+}
+
+/** How much of a gold span must fall in a sentence for the sentence to carry its label. */
+export function spanInSentence(span: { start: number; end: number }, sentence: { start: number; end: number }): boolean {
+  const overlap = Math.min(span.end, sentence.end) - Math.max(span.start, sentence.start);
+  if (overlap <= 0) return false;
+  return overlap >= Math.min(12, span.end - span.start) || overlap >= 0.5 * (sentence.end - sentence.start);
+}
+
+/** Gold technique ids per sentence of a segmented report. */
+export function sentenceLabels(seg: SegmentedTramReport): string[][] {
+  const labels: Set<string>[] = seg.text.sentences.map(() => new Set<string>());
+  const spans = [...seg.spans].sort((a, b) => a.start - b.start);
+  const sents = seg.text.sentences;
+  let from = 0;
+  for (const sp of spans) {
+    while (from < sents.length && sents[from]!.end <= sp.start) from++;
+    for (let i = from; i < sents.length && sents[i]!.start < sp.end; i++) {
+      if (spanInSentence(sp, sents[i]!)) labels[i]!.add(sp.technique);
+    }
+  }
+  return labels.map((s) => [...s].sort());
+}
+
+export function tramSentences(reports: SegmentedTramReport[], names?: TechniqueNames, context: { heading?: boolean; previous?: boolean } = {}): LabelledSentence[] {
+  const out: LabelledSentence[] = [];
+  for (const seg of reports) {
+    const labels = sentenceLabels(seg);
+    seg.text.sentences.forEach((s, i) => {
+      const text = seg.text.text.slice(s.start, s.end);
+      const l = labels[i]!;
+      out.push({ text, labels: withParents(l), source: l.length ? 'tram' : 'tram-negative', group: seg.report.file, shape: [...sentenceShape(seg.text, s, names), ...sentenceContext(seg.text, s, context)] });
+    });
+  }
+  return out;
+}
+
+/** The gold spans themselves (short phrases such as "exploiting vulnerable web-facing devices") as focused examples. */
+export function tramSpanExamples(reports: SegmentedTramReport[], names?: TechniqueNames): LabelledSentence[] {
+  const out: LabelledSentence[] = [];
+  for (const seg of reports) {
+    for (const sp of seg.spans) {
+      const text = seg.text.text.slice(sp.start, sp.end).trim();
+      if (text.length >= 8) out.push({ text, labels: withParents([sp.technique]), source: 'tram-span', group: seg.report.file, shape: textShape(text, names) });
+    }
+  }
+  return out;
+}
+
+/**
+ * Atomic Red Team tests as examples: the test's name and description, and
+ * its command as a code sentence (commands in reports look like these).
+ */
+export function atomicSentences(kb: KnowledgeBase, atomics: AtomicLibrary, names?: TechniqueNames): LabelledSentence[] {
+  const out: LabelledSentence[] = [];
+  for (const t of kb.techniques) {
+    if (t.status !== 'active') continue;
+    const labels = withParents([t.id]);
+    for (const a of atomics.tests(t.id)) {
+      const text = a.description ? `${a.name}. ${a.description}` : a.name;
+      out.push({ text: text.slice(0, 1200), labels, source: 'atomic', shape: textShape(text, names) });
+      if (a.command) {
+        const cmd = a.command.slice(0, 1200);
+        out.push({ text: cmd, labels, source: 'atomic', shape: [...textShape(cmd, names), cmd.includes('\n') ? '@kind:code' : '@kind:command'] });
+      }
+    }
+  }
+  return out;
+}
