@@ -10,11 +10,12 @@ import { register as registerGraph } from './graph.js';
 import { register as registerSequences } from './sequences.js';
 import { register as registerSigma } from './sigma.js'; // also registers `hunt`
 import { register as registerModel } from './model.js';
+import { register as registerDetect } from './detect.js';
 import { register as registerExtract } from './extract.js';
 
 type Register = (program: Command) => void;
 
-const registrations: Register[] = [registerSetup, registerKb, registerLogs, registerGraph, registerSequences, registerSigma, registerModel, registerExtract];
+const registrations: Register[] = [registerSetup, registerKb, registerLogs, registerGraph, registerSequences, registerSigma, registerModel, registerDetect, registerExtract];
 
 export function registerAll(program: Command): void {
   for (const register of registrations) register(program);

@@ -1,0 +1,195 @@
+/**
+ * Everything a detection run needs, opened once: the knowledge base, the
+ * encoder, the TTP index (with any report intelligence), the rules, the
+ * calibration (checked against the model), and a function to run the
+ * detector over files into a `DetectionReport`.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import type { Issue } from '../common/errors.js';
+import { UserError } from '../common/errors.js';
+import type { KnowledgeBase } from '../kb/index.js';
+import { loadModel, type LoadedModel } from '../embed/model-file.js';
+import { UnitScorer, type ScoreMode } from './calibration/score.js';
+import { checkCalibrationModel, readCalibration, type Calibration } from './calibration/model.js';
+import { detectFile, type FileDetectContext, type FileResult } from './file.js';
+import { loadIntel, type IntelEntry } from './intel.js';
+import { detectFilesInWorkers } from './parallel.js';
+import { loadRuleTable, ruleSpecBytes, type RuleTable } from './rules.js';
+import { IssueCollector } from './run.js';
+import { assembleScenarios, type ScenarioOptions } from './scenario/assemble.js';
+import type { ScenarioFragment } from './scenario/fragment.js';
+import type { DetectWorkerInit } from './worker-protocol.js';
+import { buildMatcher, type SemanticMatcher } from './semantic.js';
+import { TechniqueInfo } from './techniques.js';
+import type { Alert, DetectionReport } from './types.js';
+
+export interface SessionOptions {
+  kb: KnowledgeBase;
+  modelPath: string;
+  calibrationPath: string;
+  /** Rule files/folders (SigmaHQ and any given); empty: no Sigma. */
+  rulePaths: readonly string[];
+  pipeline?: readonly string[];
+  intelPaths?: readonly string[];
+  mode?: ScoreMode;
+  topK?: number;
+  minScore?: number;
+}
+
+export interface DetectSession {
+  info: TechniqueInfo;
+  model: LoadedModel;
+  calibration: Calibration;
+  matcher: SemanticMatcher;
+  rules: RuleTable | undefined;
+  scorer: UnitScorer;
+  mode: ScoreMode;
+  intelEntries: number;
+  modelPath: string;
+  minScore?: number;
+  /** Index entry id → report, for intelligence entries. */
+  reports: Map<string, IntelEntry['report']>;
+}
+
+export async function openSession(o: SessionOptions): Promise<DetectSession> {
+  if (!existsSync(o.modelPath)) {
+    throw new UserError('no encoder model', { file: o.modelPath }, 'run: ttpscope setup --from ../shared/data   (or ttpscope model train --from ../shared/data)');
+  }
+  const model = loadModel(o.modelPath);
+  const calibration = readCalibration(o.calibrationPath);
+  checkCalibrationModel(calibration, model.header.paramSha256, o.calibrationPath);
+  const info = new TechniqueInfo(o.kb);
+  const intel = loadIntel(o.intelPaths ?? []);
+  const matcher = buildMatcher(model.model, o.kb, intel);
+  const rules = o.rulePaths.length ? await loadRuleTable(o.rulePaths, info, o.pipeline ?? []) : undefined;
+  const mode = o.mode ?? (rules ? 'fused' : 'semantic');
+  const scorer = new UnitScorer(calibration, info, rules?.rules ?? [], { mode, ...(o.topK !== undefined ? { topK: o.topK } : {}), ...(o.minScore !== undefined ? { minScore: o.minScore } : {}) });
+  return {
+    info,
+    model,
+    calibration,
+    matcher,
+    rules,
+    scorer,
+    mode,
+    intelEntries: intel.length,
+    modelPath: o.modelPath,
+    ...(o.minScore !== undefined ? { minScore: o.minScore } : {}),
+    reports: new Map(intel.map((e) => [e.id, e.report])),
+  };
+}
+
+export interface RunOptions {
+  windowMs?: number;
+  scenarios?: ScenarioOptions;
+  onIssue?: (i: Issue) => void;
+  onFile?: (done: number, total: number, file: string) => void;
+  signal?: AbortSignal;
+  version: string;
+  inputs?: readonly string[];
+  /** Worker threads: 1 = this thread; 'auto' = both cores when the input is large. */
+  threads?: number | 'auto';
+  /** 'auto' uses workers from this many input bytes on. Default 32 MiB. */
+  parallelMinBytes?: number;
+  /** How the knowledge base is found again in a worker. */
+  kbSource?: DetectWorkerInit['kb'];
+}
+
+function fileSize(f: string): number {
+  try {
+    return statSync(f).size;
+  } catch {
+    return 0;
+  }
+}
+
+export async function runSession(s: DetectSession, files: readonly string[], o: RunOptions): Promise<{ report: DetectionReport; issues: IssueCollector }> {
+  const issues = new IssueCollector();
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const sizes = files.map(fileSize);
+  const total = sizes.reduce((a, b) => a + b, 0);
+  const cores = Math.max(1, Math.min(2, availableParallelism()));
+  const threads = o.threads === 'auto' || o.threads === undefined ? (total >= (o.parallelMinBytes ?? 32 * 1048576) && files.length > 1 ? cores : 1) : Math.max(1, o.threads);
+  const ctx: FileDetectContext = { info: s.info, matcher: s.matcher, rules: s.rules, scorer: s.scorer, ...(o.windowMs ? { windowMs: o.windowMs } : {}), scenarios: o.scenarios ?? {} };
+  let results: FileResult[];
+  let encoded = 0;
+  if (threads > 1 && files.length > 1 && o.kbSource) {
+    const init: DetectWorkerInit = {
+      kb: o.kbSource,
+      modelPath: s.modelPath,
+      index: { vectors: s.matcher.index.vectors.slice(), entries: Array.from({ length: s.matcher.index.size }, (_, i) => s.matcher.index.entry(i)!), reports: [...s.reports] },
+      calibration: s.calibration,
+      ...(s.rules && ruleSpecBytes(s.rules) ? { rules: ruleSpecBytes(s.rules)! } : {}),
+      score: { mode: s.mode, topK: s.scorer.topK, ...(s.minScore !== undefined ? { minScore: s.minScore } : {}) },
+      ...(o.windowMs ? { windowMs: o.windowMs } : {}),
+      scenarios: o.scenarios ?? {},
+    };
+    let done = 0;
+    const out = await detectFilesInWorkers(files, init, { threads, sizes, onResult: (i) => o.onFile?.(++done, files.length, files[i]!) });
+    results = out.results;
+    encoded = out.encoded;
+  } else {
+    results = [];
+    for (let i = 0; i < files.length; i++) {
+      results.push(await detectFile(ctx, files[i]!, o.signal ? { signal: o.signal } : {}));
+      o.onFile?.(i + 1, files.length, files[i]!);
+    }
+    encoded = s.matcher.encoded;
+  }
+  const alerts: Alert[] = [];
+  const fragments: ScenarioFragment[] = [];
+  const counts = { records: 0, events: 0, sequences: 0, ruleHits: 0, windows: 0 };
+  for (const r of results) {
+    alerts.push(...r.alerts);
+    fragments.push(...r.fragments);
+    for (const k of Object.keys(counts) as (keyof typeof counts)[]) counts[k] += r.counts[k];
+    for (const i of r.issues.kept) {
+      issues.add(i);
+      o.onIssue?.(i);
+    }
+    // issues beyond those kept are counted, not replayed
+    for (const [code, n] of r.issues.byCode) {
+      const kept = r.issues.kept.filter((i) => (i.code ?? 'other') === code).length;
+      if (n > kept) {
+        issues.byCode.set(code, (issues.byCode.get(code) ?? 0) + n - kept);
+        issues.total += n - kept;
+      }
+    }
+  }
+  const scenarios = assembleScenarios(fragments, s.info, o.scenarios ?? {});
+  const cpu = process.cpuUsage(cpu0);
+  const report: DetectionReport = {
+    schema: 'ttpscope.detect/1',
+    generator: {
+      tool: 'ttpscope',
+      version: o.version,
+      attackVersion: s.info.kb.info.attackVersion,
+      model: s.model.header.paramSha256.slice(0, 16),
+      calibration: s.calibration.model.paramSha256.slice(0, 16),
+      rules: s.rules?.rules.length ?? 0,
+      mode: s.mode,
+    },
+    inputs: [...(o.inputs ?? files)],
+    stats: {
+      files: files.length,
+      records: counts.records,
+      events: counts.events,
+      sequences: counts.sequences,
+      encoded,
+      ruleHits: counts.ruleHits,
+      alerts: alerts.length,
+      scenarios: scenarios.length,
+      windows: counts.windows,
+      issues: issues.total,
+      threads,
+      seconds: +((performance.now() - t0) / 1000).toFixed(3),
+      // process-wide: worker threads are part of this process
+      cpuSeconds: +((cpu.user + cpu.system) / 1e6).toFixed(3),
+    },
+    alerts: alerts.sort((a, b) => a.start - b.start || (a.id < b.id ? -1 : 1)),
+    scenarios,
+  };
+  return { report, issues };
+}

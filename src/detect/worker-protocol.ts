@@ -1,0 +1,31 @@
+/** Messages between the detection runner and its workers. */
+import type { IndexEntry } from '../embed/vector/vector-index.js';
+import type { ScoreOptions } from './calibration/score.js';
+import type { Calibration } from './calibration/model.js';
+import type { FileResult } from './file.js';
+import type { IntelEntry } from './intel.js';
+import type { ScenarioOptions } from './scenario/assemble.js';
+
+export interface DetectWorkerInit {
+  kb: { dataDir: string } | { bundle: string; index?: string };
+  modelPath: string;
+  /** The TTP index as the main thread built it (vectors row-major), so workers do not re-encode it. */
+  index: { vectors: Float32Array; entries: IndexEntry[]; reports: [string, IntelEntry['report']][] };
+  calibration: Calibration;
+  /** `serializeSpec` of the rule set, when Sigma is on. */
+  rules?: Uint8Array;
+  score: ScoreOptions;
+  windowMs?: number;
+  scenarios: ScenarioOptions | false;
+}
+
+export interface DetectWorkerMessage {
+  id: number;
+  file: string;
+}
+
+export type DetectWorkerReply =
+  | { type: 'ready' }
+  | { type: 'failed'; message: string }
+  | { type: 'done'; id: number; result: FileResult; encoded: number }
+  | { type: 'error'; id: number; message: string };
