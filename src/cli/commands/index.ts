@@ -11,11 +11,12 @@ import { register as registerSequences } from './sequences.js';
 import { register as registerSigma } from './sigma.js'; // also registers `hunt`
 import { register as registerModel } from './model.js';
 import { register as registerDetect } from './detect.js';
+import { register as registerGenerate } from './generate.js';
 import { register as registerExtract } from './extract.js';
 
 type Register = (program: Command) => void;
 
-const registrations: Register[] = [registerSetup, registerKb, registerLogs, registerGraph, registerSequences, registerSigma, registerModel, registerDetect, registerExtract];
+const registrations: Register[] = [registerSetup, registerKb, registerLogs, registerGraph, registerSequences, registerSigma, registerModel, registerDetect, registerGenerate, registerExtract];
 
 export function registerAll(program: Command): void {
   for (const register of registrations) register(program);
