@@ -2,6 +2,7 @@
  * Where ttpscope keeps its data: `--data DIR`, else `$TTPSCOPE_DATA`, else the
  * XDG data dir (`$XDG_DATA_HOME/ttpscope`, default `~/.local/share/ttpscope`).
  */
+import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -36,3 +37,11 @@ export function dataLayout(dataDir: string) {
   };
 }
 export type DataLayout = ReturnType<typeof dataLayout>;
+
+/** SigmaHQ folders with active rules (deprecated/ and unsupported/ are not hunted with). */
+export const ACTIVE_SIGMA_RULE_FOLDERS = ['rules', 'rules-emerging-threats', 'rules-threat-hunting', 'rules-placeholder', 'rules-compliance'] as const;
+
+/** The active SigmaHQ rule folders present under a data dir's `sigma/`. */
+export function presentActiveRuleDirs(sigmaDir: string): string[] {
+  return ACTIVE_SIGMA_RULE_FOLDERS.map((f) => join(sigmaDir, f)).filter((p) => existsSync(p));
+}

@@ -10,6 +10,7 @@ import { REMOTE_ENV_HELP, parseOnly } from '../../datadir/sources.js';
 import { runSetup, type PostSetupStep, type SetupResult } from '../../datadir/setup.js';
 import { trainModelStep } from '../../embed/setup-step.js';
 import { techniqueModelStep } from '../../intel/setup-step.js';
+import { calibrationStep } from '../../detect/setup-step.js';
 import { dataDirOf } from '../context.js';
 import { renderTable, writeJson } from '../output.js';
 
@@ -18,7 +19,7 @@ import { renderTable, writeJson } from '../output.js';
  * default models belongs here (its issue adds the step); each step receives
  * the list of sources this run changed and decides itself whether to redo work.
  */
-export const postSetupSteps: PostSetupStep[] = [trainModelStep, techniqueModelStep];
+export const postSetupSteps: PostSetupStep[] = [trainModelStep, calibrationStep, techniqueModelStep];
 
 interface SetupCliOptions {
   from?: string;
@@ -68,7 +69,7 @@ export function register(program: Command): void {
           force: opts.force ?? false,
           signal: controller.signal,
           progress: (label) => createProgress(label),
-          postSteps: opts.train === false ? postSetupSteps.filter((s) => s !== trainModelStep && s !== techniqueModelStep) : postSetupSteps,
+          postSteps: opts.train === false ? [] : postSetupSteps,
         });
       } catch (err) {
         if (controller.signal.aborted) {
