@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- detect [--data DIR] [--model FILE] [--calibration FILE] [--events N] [--threads N] [--no-sigma] [--keep DIR [--prepare-only]]`
+ * `npm run bench -- detect [--data DIR] [--model FILE] [--calibration FILE] [--events N] [--threads N] [--no-sigma] [--keep DIR [--prepare-only]] [--stages-events N | --no-stages | --stages-only]`
  *
  * End-to-end detection throughput: log files read from disk (gzip, JSON
  * parsing), Sigma rules on every record, normalisation, per-window
@@ -11,6 +11,10 @@
  * clock and per CPU-second, peak RSS, and what the semantic cache saved.
  * Memory is bounded by the detector's windows; the repeated copies are
  * separate hosts, so nothing from one copy's graphs is kept for the next.
+ * Then, on one thread, the cost of the stages detection builds on, over the
+ * first `--stages-events` events (default 150,000): reading, normalisation,
+ * Sigma, provenance graph + sequences (CPU µs per event each), and the
+ * events per CPU-second they leave before any semantic work.
  */
 import { createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -27,7 +31,10 @@ import { defaultCalibrationPath } from '../src/detect/calibration/model.js';
 import { openSession, runSession } from '../src/detect/session.js';
 import { normalizeAll } from '../src/logs/normalize.js';
 import { readRecords } from '../src/logs/read.js';
-import { SequenceBuilder } from '../src/provenance/index.js';
+import { GraphBuilder, SequenceBuilder } from '../src/provenance/index.js';
+import type { LogRecord } from '../src/logs/record.js';
+import { compileRules, loadRules, type CompiledRuleSet } from '../src/sigma/index.js';
+import { loadPipeline } from '../src/sigma/pipeline/load.js';
 import { sequenceText } from '../src/embed/sequence-text.js';
 import { LOG_TOWER } from '../src/embed/model.js';
 import { rankTechniques } from '../src/embed/semantic-search.js';
@@ -97,6 +104,13 @@ export async function main(args: string[]): Promise<void> {
   console.log(`input: ${files.length} files (${fmt(bytes / 1048576, 1)} MiB gzip), ${fmt(events)} events: ${sources.length} Security-Datasets recordings × ${Math.round(files.length / sources.length)} copies under renamed hosts; prepared in ${fmt((performance.now() - t0) / 1000, 1)} s`);
 
   if (prepareOnly) return;
+  const stagesOnly = args.includes('--stages-only');
+
+  if (stagesOnly) {
+    await measureStages(files, dataDir, Number(arg(args, '--stages-events') ?? 150_000), !args.includes('--no-sigma'));
+    printReproduce('bench', 'detect', args);
+    return;
+  }
 
   // 2. open once (not part of the throughput)
   const t1 = performance.now();
@@ -114,6 +128,7 @@ export async function main(args: string[]): Promise<void> {
   const { report } = await runSession(session, files, { version: 'bench', threads, kbSource: { dataDir } });
   const s = report.stats;
   console.log(`\ndetection: ${fmt(s.events)} events, ${fmt(s.sequences)} behaviour sequences, ${fmt(s.encoded)} distinct sequence texts encoded + searched (the rest from the cache), ${fmt(s.ruleHits)} Sigma hits, ${s.windows} windows`);
+  console.log(`  semantic cache: ${fmt(s.sequences - s.encoded)} of ${fmt(s.sequences)} lookups served from the cache (hit rate ${fmt((100 * (s.sequences - s.encoded)) / Math.max(1, s.sequences), 1)} %; results are shared between the worker threads)`);
   console.log(`  ${s.alerts} alerts, ${s.scenarios} scenarios`);
   console.log(`  wall ${fmt(s.seconds, 1)} s on ${s.threads} thread(s): ${fmt(s.events / s.seconds)} events/s   (floor 50,000)`);
   console.log(`  CPU ${fmt(s.cpuSeconds, 1)} s (the whole process, all threads): ${fmt(s.events / s.cpuSeconds)} events per CPU-second → ${fmt((2 * s.events) / s.cpuSeconds)} events/s on two dedicated cores if they scale`);
@@ -150,8 +165,72 @@ export async function main(args: string[]): Promise<void> {
     `\nk-NN over the ${fmt(index.size)}-entry index, ${vecs.length} real sequence texts: brute force ${fmt(exactMs, 2)} ms/query, two-pass ${fmt(fastMs, 2)} ms/query (CPU); ` +
       `same first technique ${fmt(100 * agree1, 1)} %, same top-8 list ${fmt(100 * agree8, 1)} %`,
   );
+  if (!args.includes('--no-stages')) await measureStages(files, dataDir, Number(arg(args, '--stages-events') ?? 150_000), !args.includes('--no-sigma'), session.rules?.set);
   if (!keep) rmSync(tmp, { recursive: true, force: true });
   printReproduce('bench', 'detect', args);
+}
+
+function cpuNow(): number {
+  const c = process.cpuUsage();
+  return (c.user + c.system) / 1000;
+}
+
+/**
+ * CPU µs per event of the stages under detection, one thread, on the first
+ * files up to `limit` events. Each pass streams the files (nothing is held,
+ * so garbage collection costs what it costs in detection) after a warm-up
+ * pass; a stage's cost is its pass minus the pass it builds on.
+ */
+async function measureStages(files: readonly string[], dataDir: string, limit: number, sigma: boolean, compiled?: CompiledRuleSet): Promise<void> {
+  const sample: string[] = [];
+  let n = 0;
+  for (const f of files) {
+    if (n >= limit) break;
+    sample.push(f);
+    n += await countLines(f);
+  }
+  const timed = async (pass: () => Promise<void>): Promise<number> => {
+    await pass();
+    const c0 = cpuNow();
+    await pass();
+    return cpuNow() - c0;
+  };
+  let records = 0;
+  const readMs = await timed(async () => {
+    records = 0;
+    for await (const _ of readRecordsOf(sample)) records++;
+  });
+  const normMs = await timed(async () => {
+    for await (const ev of normalizeAll(readRecordsOf(sample))) void ev;
+  });
+  let sigmaMs: number | undefined;
+  if (sigma) {
+    const set = compiled ?? compileRules(await loadRules(activeRulePaths(dataDir)), { pipeline: loadPipeline([]) });
+    sigmaMs = await timed(async () => {
+      for await (const r of readRecordsOf(sample)) set.matchEvent(r.fields);
+    });
+  }
+  let sequences = 0;
+  const provMs = await timed(async () => {
+    const graphs = new GraphBuilder();
+    const seqs = new SequenceBuilder();
+    for await (const ev of normalizeAll(readRecordsOf(sample))) {
+      graphs.add(ev);
+      seqs.add(ev);
+    }
+    sequences = seqs.finish().length;
+  });
+  const us = (ms: number) => fmt((1000 * ms) / records, 1);
+  console.log(
+    `\nstages (one thread, ${sample.length} files, ${fmt(records)} records, ${fmt(sequences)} sequences; CPU µs per event): ` +
+      `reading ${us(readMs)}, normalisation ${us(normMs - readMs)}${sigmaMs !== undefined ? `, Sigma ${us(sigmaMs - readMs)}` : ''}, provenance graph + sequences ${us(provMs - normMs)}; ` +
+      `reading + normalisation alone cap detection at ${fmt((1000 * records) / normMs)} events per CPU-second` +
+      (sigmaMs !== undefined ? `, with Sigma and provenance at ${fmt((1000 * records) / (provMs + sigmaMs - readMs))}` : `, with provenance at ${fmt((1000 * records) / provMs)}`),
+  );
+}
+
+async function* readRecordsOf(files: readonly string[]): AsyncGenerator<LogRecord> {
+  for (const f of files) yield* readRecords(f);
 }
 
 async function countLines(f: string): Promise<number> {

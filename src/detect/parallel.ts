@@ -3,11 +3,13 @@
  * and takes whole files, largest first (the big ones set the wall time);
  * results come back by file index, so the merged output does not depend on
  * which worker ran what. Memory stays bounded per worker by the detector's
- * windows; only alerts and scenario fragments travel back.
+ * windows; only alerts and scenario fragments travel back, plus the semantic
+ * results a worker computed, which are passed on to the other workers'
+ * caches (the same text is then encoded and searched once, not once per worker).
  */
 import { Worker } from 'node:worker_threads';
 import type { FileResult } from './file.js';
-import type { DetectWorkerInit, DetectWorkerReply } from './worker-protocol.js';
+import type { DetectWorkerInit, DetectWorkerMessage, DetectWorkerReply } from './worker-protocol.js';
 
 function startWorker(workerData: DetectWorkerInit): Worker {
   if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./worker.js', import.meta.url), { workerData });
@@ -43,7 +45,7 @@ export async function detectFilesInWorkers(files: readonly string[], init: Detec
                 return;
               }
               const i = order[next++]!;
-              w.postMessage({ id: i, file: files[i]! });
+              w.postMessage({ type: 'file', id: i, file: files[i]! } satisfies DetectWorkerMessage);
             };
             w.on('message', (m: DetectWorkerReply) => {
               if (m.type === 'ready') give();
@@ -52,6 +54,7 @@ export async function detectFilesInWorkers(files: readonly string[], init: Detec
               else {
                 results[m.id] = m.result;
                 encodedBy.set(w, m.encoded);
+                if (m.learned.length > 0) for (const other of workers) if (other !== w) other.postMessage({ type: 'learn', entries: m.learned } satisfies DetectWorkerMessage);
                 opts.onResult?.(m.id, m.result, m.encoded);
                 give();
               }

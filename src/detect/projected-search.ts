@@ -115,7 +115,14 @@ export class ProjectedSearch {
   readonly dims: number;
   readonly shortlist: number;
   private readonly basis: Float64Array;
-  private readonly projected: Float32Array;
+  /**
+   * The projected entries column by column (projected[c * n + i] = entry i on
+   * direction c), rounded to float32 precision: the first pass then runs four
+   * directions at a time down contiguous columns, about twice as fast as row
+   * by row, with the same sums in the same order as the row-major loop.
+   */
+  private readonly projected: Float64Array;
+  private readonly firstPass: Float64Array;
   private readonly techniqueOf: string[];
   private readonly qp: Float64Array;
   private readonly best: Best;
@@ -132,14 +139,15 @@ export class ProjectedSearch {
     const x = index.vectors;
     const r = this.dims;
     this.basis = principalBasis(x, n, d, r);
-    this.projected = new Float32Array(n * r);
+    this.projected = new Float64Array(n * r);
     for (let i = 0; i < n; i++) {
       for (let c = 0; c < r; c++) {
         let s = 0;
         for (let a = 0; a < d; a++) s += x[i * d + a]! * this.basis[a * r + c]!;
-        this.projected[i * r + c] = s;
+        this.projected[c * n + i] = Math.fround(s);
       }
     }
+    this.firstPass = new Float64Array(n);
     this.techniqueOf = Array.from({ length: n }, (_, i) => index.entry(i)?.meta.technique ?? '');
     this.qp = new Float64Array(r);
     this.q64 = new Float64Array(d);
@@ -162,25 +170,42 @@ export class ProjectedSearch {
       for (let a = 0; a < d; a++) s += this.q64[a]! * this.basis[a * r + c]!;
       qp[c] = s;
     }
+    // first pass: every entry in the subspace (sums grouped by four directions, as s += y0q0 + y1q1 + y2q2 + y3q3)
+    const y = this.projected;
+    const acc = this.firstPass;
+    acc.fill(0);
+    let c = 0;
+    for (; c + 4 <= r; c += 4) {
+      const q0 = qp[c]!;
+      const q1 = qp[c + 1]!;
+      const q2 = qp[c + 2]!;
+      const q3 = qp[c + 3]!;
+      const o0 = c * n;
+      const o1 = o0 + n;
+      const o2 = o1 + n;
+      const o3 = o2 + n;
+      for (let i = 0; i < n; i++) acc[i]! += y[o0 + i]! * q0 + y[o1 + i]! * q1 + y[o2 + i]! * q2 + y[o3 + i]! * q3;
+    }
+    for (; c < r; c++) {
+      const q = qp[c]!;
+      const o = c * n;
+      for (let i = 0; i < n; i++) acc[i]! += y[o + i]! * q;
+    }
     const best = this.best;
     best.reset();
-    const y = this.projected;
     for (let i = 0; i < n; i++) {
-      const base = i * r;
-      let s = 0;
-      let c = 0;
-      for (; c + 4 <= r; c += 4) s += y[base + c]! * qp[c]! + y[base + c + 1]! * qp[c + 1]! + y[base + c + 2]! * qp[c + 2]! + y[base + c + 3]! * qp[c + 3]!;
-      for (; c < r; c++) s += y[base + c]! * qp[c]!;
+      const s = acc[i]!;
       if (s > best.floor) best.offer(i, s);
     }
     const perTechnique = new Map<string, RankedEntry>();
+    const q = this.q64;
     for (let k = 0; k < best.size; k++) {
       const row = best.ids[k]!;
       const t = this.techniqueOf[row];
       if (!t) continue;
       const base = row * d;
       let s = 0;
-      for (let a = 0; a < d; a++) s += x[base + a]! * this.q64[a]!;
+      for (let a = 0; a < d; a++) s += x[base + a]! * q[a]!;
       const known = perTechnique.get(t);
       if (!known || s > known.score || (s === known.score && row < known.row)) perTechnique.set(t, { technique: t, row, score: s });
     }

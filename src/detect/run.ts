@@ -37,8 +37,13 @@ export interface FeedOptions {
 export async function feedFile(detector: Detector, file: string, opts: FeedOptions = {}): Promise<{ records: number; events: number }> {
   let records = 0;
   let events = 0;
+  let issues = 0;
   const max = opts.maxRecords ?? Infinity;
-  const readOpts = { ...(opts.onIssue ? { onIssue: opts.onIssue } : {}), ...(opts.signal ? { signal: opts.signal } : {}) };
+  const onIssue = (i: Issue): void => {
+    issues++;
+    opts.onIssue?.(i);
+  };
+  const readOpts = { onIssue, ...(opts.signal ? { signal: opts.signal } : {}) };
   async function* tapped(): AsyncGenerator<LogRecord> {
     for await (const rec of readRecords(file, readOpts)) {
       detector.addRecord(rec);
@@ -48,10 +53,12 @@ export async function feedFile(detector: Detector, file: string, opts: FeedOptio
       if (records >= max) break;
     }
   }
-  for await (const ev of normalizeAll(tapped(), opts.onIssue ? { onIssue: opts.onIssue } : {})) {
+  for await (const ev of normalizeAll(tapped(), { onIssue })) {
     detector.addEvent(ev);
     events++;
   }
+  // a file that gave nothing and no reason why (empty, blank lines only) is worth a word: it may be the wrong file
+  if (records === 0 && issues === 0) onIssue({ severity: 'warning', code: 'empty-file', message: 'file is empty or blank (no events)', place: { file } });
   detector.endFile();
   return { records, events };
 }

@@ -5,7 +5,11 @@
  * their best entry. Real logs repeat the same behaviour again and again (the
  * same service starting, the same updater running), so results are cached
  * by the exact text the encoder reads: identical sequences are encoded and
- * searched once.
+ * searched once. With several worker threads, each worker hands the results
+ * it computed to the others after each file (`takeLearned` / `learn`): a
+ * result depends only on the text, so once it has arrived another worker
+ * need not search that text again, and the output stays the same for any
+ * number of threads.
  */
 import type { KnowledgeBase } from '../kb/index.js';
 import { LOG_TOWER, type EmbedModel } from '../embed/model.js';
@@ -42,6 +46,8 @@ export class SemanticMatcher {
   encoded = 0;
   /** Lookups (hits and misses). */
   lookups = 0;
+  /** Results computed here since the last `takeLearned` (when sharing is on). */
+  private learned: [string, RawCandidate[]][] | undefined;
 
   constructor(
     readonly model: EmbedModel,
@@ -68,6 +74,23 @@ export class SemanticMatcher {
     return rankTechniques(this.index, vec, { top: this.candidates }).map((m) => ({ technique: m.id, score: m.score, id: m.evidence.id, source: m.evidence.meta.source, text: m.evidence.meta.text ?? '' }));
   }
 
+  /** Keep the results this matcher computes, for `takeLearned`. */
+  shareLearned(): void {
+    this.learned ??= [];
+  }
+
+  /** The results computed since the last call (for other workers' caches). */
+  takeLearned(): [string, RawCandidate[]][] {
+    const out = this.learned ?? [];
+    if (this.learned) this.learned = [];
+    return out;
+  }
+
+  /** Results another matcher over the same model and index computed. */
+  learn(entries: readonly [string, RawCandidate[]][]): void {
+    for (const [text, candidates] of entries) if (!this.cache.has(text)) this.remember(text, candidates);
+  }
+
   /** Candidates for a sequence text (see `sequenceText`), best first. */
   match(text: string): RawCandidate[] {
     this.lookups++;
@@ -83,6 +106,12 @@ export class SemanticMatcher {
         evidence: { entry: m.id, source: m.source, text: m.text.slice(0, EVIDENCE_TEXT), cosine: m.score, ...(report ? { report } : {}) },
       };
     });
+    this.remember(text, out);
+    this.learned?.push([text, out]);
+    return out;
+  }
+
+  private remember(text: string, candidates: RawCandidate[]): void {
     if (this.cache.size >= this.cacheSize) {
       // drop the oldest quarter at once: cheap, and recent behaviour is what repeats
       let drop = this.cacheSize >> 2;
@@ -91,8 +120,7 @@ export class SemanticMatcher {
         if (--drop <= 0) break;
       }
     }
-    this.cache.set(text, out);
-    return out;
+    this.cache.set(text, candidates);
   }
 }
 

@@ -52,10 +52,25 @@ export interface DetectSession {
   reports: Map<string, IntelEntry['report']>;
 }
 
-export async function openSession(o: SessionOptions): Promise<DetectSession> {
-  if (!existsSync(o.modelPath)) {
-    throw new UserError('no encoder model', { file: o.modelPath }, 'run: ttpscope setup --from ../shared/data   (or ttpscope model train --from ../shared/data)');
+function requireModel(modelPath: string): void {
+  if (!existsSync(modelPath)) {
+    throw new UserError('no encoder model', { file: modelPath }, 'run: ttpscope setup --from ../shared/data   (or ttpscope model train --from ../shared/data)');
   }
+}
+
+/**
+ * The model and calibration files are there and the calibration is valid:
+ * checked before the slow part of opening a session (ATT&CK, rules), so a
+ * missing piece is reported at once. Whether they belong together is
+ * checked by `openSession` once the model is loaded.
+ */
+export function checkSessionFiles(modelPath: string, calibrationPath: string): void {
+  requireModel(modelPath);
+  readCalibration(calibrationPath);
+}
+
+export async function openSession(o: SessionOptions): Promise<DetectSession> {
+  requireModel(o.modelPath);
   const model = loadModel(o.modelPath);
   const calibration = readCalibration(o.calibrationPath);
   checkCalibrationModel(calibration, model.header.paramSha256, o.calibrationPath);

@@ -5,6 +5,7 @@ import type { Calibration } from './calibration/model.js';
 import type { FileResult } from './file.js';
 import type { IntelEntry } from './intel.js';
 import type { ScenarioOptions } from './scenario/assemble.js';
+import type { RawCandidate } from './semantic.js';
 
 export interface DetectWorkerInit {
   kb: { dataDir: string } | { bundle: string; index?: string };
@@ -19,13 +20,13 @@ export interface DetectWorkerInit {
   scenarios: ScenarioOptions | false;
 }
 
-export interface DetectWorkerMessage {
-  id: number;
-  file: string;
-}
+/** Semantic results (sequence text → candidates) one worker computed, for the others' caches. */
+export type LearnedMatches = [string, RawCandidate[]][];
+
+export type DetectWorkerMessage = { type: 'file'; id: number; file: string } | { type: 'learn'; entries: LearnedMatches };
 
 export type DetectWorkerReply =
   | { type: 'ready' }
   | { type: 'failed'; message: string }
-  | { type: 'done'; id: number; result: FileResult; encoded: number }
+  | { type: 'done'; id: number; result: FileResult; encoded: number; learned: LearnedMatches }
   | { type: 'error'; id: number; message: string };

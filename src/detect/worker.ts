@@ -26,6 +26,7 @@ async function open(): Promise<FileDetectContext> {
   const index = new VectorIndex(model.dim);
   index.addMany(init.index.vectors, init.index.entries);
   const matcher = new SemanticMatcher(model, index, new Map(init.index.reports));
+  matcher.shareLearned();
   const rules = init.rules ? ruleTableOf(prepareRules(deserializeSpec(init.rules)).rules, info) : undefined;
   const scorer = new UnitScorer(init.calibration, info, rules?.rules ?? [], init.score);
   return { info, matcher, rules, scorer, ...(init.windowMs ? { windowMs: init.windowMs } : {}), scenarios: init.scenarios };
@@ -40,9 +41,13 @@ ready.then(
 port.on('message', (msg: DetectWorkerMessage) => {
   void (async () => {
     const ctx = await ready;
+    if (msg.type === 'learn') {
+      ctx.matcher.learn(msg.entries);
+      return;
+    }
     try {
       const result = await detectFile(ctx, msg.file);
-      port.postMessage({ type: 'done', id: msg.id, result, encoded: ctx.matcher.encoded } satisfies DetectWorkerReply);
+      port.postMessage({ type: 'done', id: msg.id, result, encoded: ctx.matcher.encoded, learned: ctx.matcher.takeLearned() } satisfies DetectWorkerReply);
     } catch (err) {
       port.postMessage({ type: 'error', id: msg.id, message: err instanceof Error ? err.message : String(err) } satisfies DetectWorkerReply);
     }

@@ -6,7 +6,7 @@
  * scenario for the intrusion, none for the benign log, every format written.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { runCli, tempDir } from '../helpers.js';
@@ -51,10 +51,29 @@ const skip = ready ? false : 'needs $TTPSCOPE_DATA with a trained model and a ca
 /** Expected technique families, in this order, among the scenario's steps. */
 const EXPECTED = ['T1059', 'T1547', 'T1033|T1069|T1087|T1482|T1016', 'T1003'];
 
-test('with the trained model: one scenario for the intrusion with its steps in order, none for benign activity', { skip, timeout: 600_000 }, () => {
-  const r = runCli(['detect', '--format', 'json', ATTACK_LOG], { timeoutMs: 600_000 });
+test('with the trained model: one scenario for the intrusion with its steps in order, none for benign activity', { skip, timeout: 1_800_000 }, () => {
+  // bad inputs next to the attack log: each is one issue line naming the file, and the attack log is still detected
+  const bad = tempDir();
+  const malformed = join(bad.path, 'malformed.jsonl');
+  writeFileSync(malformed, '{"note": "a JSON line"}\n{"EventID": 1, broken\nnot json\n');
+  const junk = join(bad.path, 'junk.bin');
+  writeFileSync(junk, Buffer.from(Array.from({ length: 2048 }, (_, i) => (i === 0 ? 1 : (i * 97 + 13) % 256))));
+  const empty = join(bad.path, 'empty.jsonl');
+  writeFileSync(empty, '');
+  let r;
+  try {
+    r = runCli(['detect', '--format', 'json', ATTACK_LOG, malformed, junk, empty], { timeoutMs: 600_000 });
+  } finally {
+    bad.cleanup();
+  }
   assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stderr, /^error: .*malformed\.jsonl:2, offset 24: invalid JSON/m);
+  assert.match(r.stderr, /^error: .*malformed\.jsonl:3, offset \d+: invalid JSON/m);
+  assert.match(r.stderr, /^error: .*junk\.bin, offset 0: not a recognised log format/m);
+  assert.match(r.stderr, /^warning: .*empty\.jsonl: file is empty/m);
+  assert.doesNotMatch(r.stderr, /^\s+at /m);
   const report = JSON.parse(r.stdout);
+  assert.equal(report.stats.files, 4);
   assert.equal(report.scenarios.length, 1, report.scenarios.map((s: { steps: { name: string }[] }) => s.steps.map((x) => x.name).join(' | ')).join('\n'));
   const steps: string[] = report.scenarios[0].steps.map((s: { technique: string }) => s.technique);
   let i = 0;

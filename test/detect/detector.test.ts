@@ -15,14 +15,29 @@ async function detect(file: string, windowMs?: number) {
   return { alerts: report.alerts, scenarios: report.scenarios, counts };
 }
 
-/** Expected technique families, in this order, among the steps (other steps may sit between them). */
-const EXPECTED = ['T1059', 'T1547', 'T1033', 'T1003'];
+/**
+ * The intrusion as the fixture stages it: technique family and the process
+ * that does it, in this order among the steps (other steps may sit between
+ * them, e.g. the Word macro's own step).
+ */
+const EXPECTED: [family: string, actor: string][] = [
+  ['T1059', 'powershell.exe'],
+  ['T1547', 'reg.exe'],
+  ['T1033', 'whoami.exe'],
+  ['T1003', 'rundll32.exe'],
+];
 
-function inOrder(steps: string[], expected: string[]): boolean {
+function inOrder(steps: { technique: string; actor: string }[], expected: [string, string][]): boolean {
   let i = 0;
-  for (const s of steps) if (i < expected.length && techniqueMatches(s, expected[i]!) || (i < expected.length && s.startsWith(expected[i]! + '.'))) i++;
+  for (const s of steps) {
+    if (i >= expected.length) break;
+    const [family, actor] = expected[i]!;
+    if ((techniqueMatches(s.technique, family) || s.technique.startsWith(family + '.')) && s.actor === actor) i++;
+  }
   return i === expected.length;
 }
+
+const exe = (image: string) => image.split('\\').pop()!.toLowerCase();
 
 test('the intrusion in the noisy log becomes one scenario with its steps in order; the benign log gives none', async () => {
   const attack = await detect(ATTACK_LOG);
@@ -30,8 +45,15 @@ test('the intrusion in the noisy log becomes one scenario with its steps in orde
   assert.equal(attack.scenarios.length, 1, JSON.stringify(attack.scenarios.map((s) => s.steps.map((x) => x.technique))));
   const s = attack.scenarios[0]!;
   const techniques = s.steps.map((x) => x.technique);
-  assert.ok(inOrder(techniques, EXPECTED), `steps ${techniques.join(' → ')}`);
+  const shown = s.steps.map((x) => `${x.technique} (${x.tactic}) by ${exe(x.actor.image)}`).join(' → ');
+  assert.ok(inOrder(s.steps.map((x) => ({ technique: x.technique, actor: exe(x.actor.image) })), EXPECTED), `steps ${shown}`);
+  // the acceptance: at least four techniques across at least three tactics
+  assert.ok(new Set(techniques.map((t) => t.slice(0, 5))).size >= 4, shown);
+  assert.ok(new Set(s.steps.map((x) => x.tactic)).size >= 3, shown);
   for (const t of ['execution', 'persistence', 'discovery', 'credential-access']) assert.ok(s.tactics.includes(t), `tactic ${t} in ${s.tactics.join(',')}`);
+  // the phases of the staged attack, in order (runs of the same tactic taken as one phase)
+  const phases = s.steps.map((x) => x.tactic).filter((t, i, all) => i === 0 || all[i - 1] !== t);
+  assert.deepEqual(phases, ['execution', 'persistence', 'discovery', 'credential-access'], shown);
   // steps are ordered by time
   for (let i = 1; i < s.steps.length; i++) assert.ok(s.steps[i]!.time >= s.steps[i - 1]!.time);
   // the entry point: the mail client that saved the attachment (its own rule fired), or the document itself

@@ -20,7 +20,7 @@ import { defaultModelPath } from '../../embed/pipeline.js';
 import { calibrate } from '../../detect/calibrate.js';
 import { defaultCalibrationPath, writeCalibration } from '../../detect/calibration/model.js';
 import { loadRuleTable } from '../../detect/rules.js';
-import { openSession, runSession } from '../../detect/session.js';
+import { checkSessionFiles, openSession, runSession } from '../../detect/session.js';
 import { TechniqueInfo } from '../../detect/techniques.js';
 import type { Alert, DetectionReport } from '../../detect/types.js';
 import { reportToDot, reportToMarkdown, reportToNavigator, reportToStix } from '../../export/scenario/index.js';
@@ -188,13 +188,17 @@ export function register(program: Command): void {
       const rulePaths = !opts.sigma ? [] : [...(opts.sigmahq ? activeRulePaths(dataDir) : []), ...opts.rules];
       if (opts.sigma && !opts.sigmahq && opts.rules.length === 0) throw new UserError('--no-sigmahq needs --rules (or use --no-sigma)');
 
+      const modelPath = opts.model ? resolve(opts.model) : defaultModelPath(layout.modelsDir);
+      const calibrationPath = opts.calibration ? resolve(opts.calibration) : defaultCalibrationPath(layout.modelsDir);
+      checkSessionFiles(modelPath, calibrationPath);
+
       const progress = createProgress('detect');
       progress.update(0, undefined, 'loading ATT&CK, model, rules');
       const kb = await loadKnowledgeBase({ dataDir });
       const session = await openSession({
         kb,
-        modelPath: opts.model ? resolve(opts.model) : defaultModelPath(layout.modelsDir),
-        calibrationPath: opts.calibration ? resolve(opts.calibration) : defaultCalibrationPath(layout.modelsDir),
+        modelPath,
+        calibrationPath,
         rulePaths,
         pipeline: opts.pipeline,
         intelPaths: opts.intel,

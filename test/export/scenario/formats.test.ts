@@ -13,7 +13,7 @@ import { test } from 'node:test';
 import { NavigatorLayerSchema, StixBundleSchema, validateBundle, ATTACK_FLOW_EXTENSION_ID } from '../../../src/export/index.js';
 import { reportToDot, reportToMarkdown, reportToNavigator, reportToStix } from '../../../src/export/scenario/index.js';
 import type { DetectionReport } from '../../../src/detect/types.js';
-import { ATTACK_LOG, detectWithRules } from '../../detect/helpers.js';
+import { ATTACK_LOG, detectWithRules, sharedKb } from '../../detect/helpers.js';
 
 let cached: Promise<DetectionReport> | undefined;
 const report = () => (cached ??= detectWithRules(ATTACK_LOG).then((r) => r.report));
@@ -89,8 +89,32 @@ test('STIX: bundle of attack-patterns, notes and an Attack Flow per scenario; sc
       action = byId.get(next[0]!)!;
     }
     assert.deepEqual(seen, rep.scenarios[0]!.steps.map((s) => s.technique));
+    // each action names its ATT&CK technique through an attack-pattern of the bundle, and a tactic id
+    for (const a of bundle.objects.filter((o) => o.type === 'attack-action') as Record<string, unknown>[]) {
+      const pattern = byId.get(a.technique_ref as string) as { type: string; external_references: { source_name: string; external_id: string }[] } | undefined;
+      assert.equal(pattern?.type, 'attack-pattern', `${String(a.name)}: technique_ref`);
+      assert.ok(pattern.external_references.some((e) => e.source_name === 'mitre-attack' && e.external_id === a.technique_id));
+      assert.match(a.tactic_id as string, /^TA\d{4}$/);
+      for (const ref of a.asset_refs as string[]) assert.equal(byId.get(ref)?.type, 'attack-asset');
+    }
   }
   assert.deepEqual(reportToStix(r), reportToStix(r), 'same report, same bundle');
+});
+
+test('STIX: the validation the bundle passes does catch broken bundles (dangling ref, duplicate id, missing property)', async () => {
+  const r = await report();
+  const bundle = reportToStix(r);
+  const errors = (b: unknown) => validateBundle(b as typeof bundle).filter((i) => i.severity === 'error');
+  const dangling = structuredClone(bundle);
+  const action = dangling.objects.find((o) => o.type === 'attack-action') as Record<string, unknown>;
+  action.effect_refs = ['attack-action--00000000-0000-5000-8000-000000000000'];
+  assert.ok(errors(dangling).some((i) => /attack-action--00000000/.test(i.message)), JSON.stringify(errors(dangling)));
+  const duplicate = structuredClone(bundle);
+  duplicate.objects.push(structuredClone(duplicate.objects.find((o) => o.type === 'note')!));
+  assert.ok(errors(duplicate).length > 0, 'duplicate id');
+  const missing = structuredClone(bundle);
+  delete (missing.objects.find((o) => o.type === 'attack-flow') as Record<string, unknown>).start_refs;
+  assert.ok(errors(missing).length > 0, 'attack-flow without start_refs');
 });
 
 test('Navigator: a layer 4.5 with versions stamped, scores 0–100 and evidence in comments', async () => {
@@ -102,11 +126,21 @@ test('Navigator: a layer 4.5 with versions stamped, scores 0–100 and evidence 
   assert.equal(parsed.domain, 'enterprise-attack');
   const ids = new Set(r.alerts.flatMap((a) => a.techniques.map((t) => t.id)));
   assert.equal(parsed.techniques.length, ids.size);
+  const kb = await sharedKb();
   for (const t of parsed.techniques) {
-    assert.ok(t.score! >= 0 && t.score! <= 100);
+    assert.ok(kb.technique(t.techniqueID), `${t.techniqueID} is an ATT&CK technique`);
+    // the score is the best calibrated alert score of the technique, ×100
+    const best = Math.max(...r.alerts.flatMap((a) => a.techniques.filter((x) => x.id === t.techniqueID).map((x) => x.score)));
+    assert.equal(t.score, Math.round(100 * best));
     assert.match(t.comment!, /alert\(s\) on .*best score/);
     assert.match(t.comment!, /evidence: .*attack-with-noise\.jsonl:\d+/);
   }
+  assert.match(parsed.versions.navigator, /^\d+\.\d+/);
+  assert.ok(parsed.gradient && parsed.gradient.maxValue > parsed.gradient.minValue);
+  assert.ok(parsed.metadata?.some((m) => 'name' in m && m.name === 'generator'));
+  // the schema does reject what the Navigator would not load
+  assert.equal(NavigatorLayerSchema.safeParse({ ...layer, versions: { ...layer.versions, layer: '4.4' } }).success, false);
+  assert.equal(NavigatorLayerSchema.safeParse({ ...layer, techniques: [{ techniqueID: 'lsass dump', score: 1 }] }).success, false);
 });
 
 test('DOT: Graphviz parses the scenario graph, hostile names included', { skip: existsSync('/usr/bin/dot') ? false : 'Graphviz dot not installed' }, async () => {
@@ -125,6 +159,9 @@ test('DOT: Graphviz parses the scenario graph, hostile names included', { skip: 
       assert.ok(!(graph.objects ?? []).some((o) => o.name === 'x' || o.name === 'a'), 'a hostile name does not open a new graph or node');
     }
   }
+  // and Graphviz does refuse a broken graph, so the check above can fail
+  const broken = spawnSync('/usr/bin/dot', ['-Tjson'], { input: reportToDot(r).replace(/}\s*$/, ''), encoding: 'utf8' });
+  assert.notEqual(broken.status, 0);
 });
 
 test('Markdown: narrative in kill-chain language with evidence references; hostile text stays inert', async () => {
