@@ -5,7 +5,7 @@
  * evidence (source events, the index entry that matched, the rules that
  * fired) and a calibrated score.
  */
-import type { EventRef } from '../provenance/sequence.js';
+import type { EventRef, SequenceProcess } from '../provenance/sequence.js';
 
 /** A pointer to a source record: file, line or record number, time. */
 export type EvidenceEvent = EventRef;
@@ -86,14 +86,7 @@ export interface Alert {
   host: string;
   /** `sequence` for a behaviour sequence; `event` for a rule hit on an event no sequence holds. */
   unit: 'sequence' | 'event';
-  process: {
-    key: string;
-    image: string;
-    commandLine?: string;
-    user?: string;
-    parentImage?: string;
-    parentCommandLine?: string;
-  };
+  process: SequenceProcess;
   start: number;
   end: number;
   /** Best technique score. */

@@ -9,4 +9,4 @@ export { SequenceBuilder, buildSequences, type SequenceOptions } from './sequenc
 export { abstractPath, abstractRegistryKey, abstractEndpoint, abstractDomain, classifyAddress, type AddressClass } from './abstract.js';
 export { commandLineTokens } from './cmdtokens.js';
 export { classifyToken, abstractName, abstractFileName } from './names.js';
-export type { BehaviourSequence, BehaviourAction, EventRef } from './sequence.js';
+export type { BehaviourSequence, BehaviourAction, EventRef, SequenceProcess } from './sequence.js';

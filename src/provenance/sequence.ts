@@ -19,19 +19,22 @@ export interface BehaviourAction {
   event: EventRef;
 }
 
+/** The process a behaviour sequence (and an alert on it) is about. */
+export interface SequenceProcess {
+  /** Graph node key of the process instance. */
+  key: string;
+  image: string;
+  commandLine?: string;
+  user?: string;
+  parentImage?: string;
+  parentCommandLine?: string;
+}
+
 export interface BehaviourSequence {
   /** Stable id: host, process key and window index. */
   id: string;
   host: string;
-  process: {
-    /** Graph node key of the process instance. */
-    key: string;
-    image: string;
-    commandLine?: string;
-    user?: string;
-    parentImage?: string;
-    parentCommandLine?: string;
-  };
+  process: SequenceProcess;
   /** Window index when a long-lived process is cut into several sequences. */
   window: number;
   start: number;
