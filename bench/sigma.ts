@@ -19,7 +19,10 @@
  * process, workers included; rule compilation subtracted), because the
  * machine is shared and wall time measures the neighbours too. Hunt time
  * starts when the rules are compiled (`onScanStart`). The floor compares
- * hunt on one thread with the bare parse, both per CPU-second.
+ * hunt on one thread with the bare parse, both per CPU-second. "Cores
+ * busy" (CPU ÷ wall) shows how much of the machine a phase got: on a shared
+ * machine a worker-thread phase that gets one core is no faster by wall
+ * clock than one thread, whatever it would do on two idle cores.
  */
 import { spawnSync } from 'node:child_process';
 import { createWriteStream, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -222,7 +225,7 @@ export async function main(args: string[]): Promise<void> {
       const line = (label: string, r: PhaseResult, extra = ''): void => {
         console.log(
           `  ${label.padEnd(30)} ${fmt(perWall(r)).padStart(9)} events/s wall  ${fmt(perCpu(r)).padStart(9)} events/CPU-s  ` +
-            `peak RSS ${fmt(r.peakRssMiB).padStart(5)} MiB${extra}`,
+            `${fmt(r.cpuMs / Math.max(1, r.wallMs), 2)} cores busy  peak RSS ${fmt(r.peakRssMiB).padStart(5)} MiB${extra}`,
         );
       };
       line('bare JSON.parse, 1 thread', bare);
@@ -235,6 +238,11 @@ export async function main(args: string[]): Promise<void> {
       const twice = runChild(['--phase', 'hunt', '--files', `${file},${file}`, '--rules-file', rulesFile, '--threads', String(cores)]);
       line(`hunt, ${twice.threads} threads, 2× input`, twice, `; ${fmt(twice.events)} events: peak RSS ${fmt(many.peakRssMiB)} MiB at ${fmt(many.events)} events → ${fmt(twice.peakRssMiB)} MiB at ${fmt(twice.events)}`);
       if (one.detections !== many.detections) console.log(`  WARNING: 1 thread found ${one.detections} detections, ${many.threads} threads ${many.detections}`);
+      // Wall time only compares when the process got the cores it asked for: "cores busy" is CPU ÷ wall.
+      console.log(
+        `  ${many.threads} threads vs 1: ${fmt(perWall(many) / perWall(one), 2)}× by wall with ${fmt(many.cpuMs / many.wallMs, 2)} vs ${fmt(one.cpuMs / one.wallMs, 2)} cores busy ` +
+          `(load average now ${loadavg()[0]!.toFixed(1)} on ${cores} cores); CPU per event ${fmt(perCpu(one) / perCpu(many), 2)}× that of 1 thread`,
+      );
       const ratio = perCpu(one) / perCpu(bare);
       floors.push(`${kind}: hunt (1 thread) / bare JSON.parse = ${fmt(ratio, 2)}× per CPU-second, ${fmt(perWall(one) / perWall(bare), 2)}× by wall clock (floor ≥ ${FLOOR}×): ${ratio >= FLOOR ? 'PASS' : 'FAIL'}`);
       summary.push([kind, fmt(bare.events), fmt(perCpu(bare)), fmt(perCpu(one)), fmt(perWall(one)), fmt(perWall(many)), fmt(ratio, 2), fmt(many.peakRssMiB), fmt(twice.peakRssMiB)]);
