@@ -197,6 +197,8 @@ export async function main(args: string[]): Promise<void> {
   let prereqsMet = 0;
   /** Why steps did not run to exit 0. */
   const sandboxOutcomes = new Map<string, number>();
+  /** Distinct Linux commands (the same Atomic test stands in for procedures of many reports): executed or not. */
+  const distinct = new Map<string, boolean>();
   const tSandbox = performance.now();
   if (sandbox && !sandboxAvailable()) console.log('sandbox: bubblewrap is not installed, Linux commands not executed');
   else if (sandbox) {
@@ -211,6 +213,9 @@ export async function main(args: string[]): Promise<void> {
         row.executed += res.executed;
         prereqsMet += res.results.filter((r) => r.prerequisitesMet).length;
         for (const x of res.results) {
+          const st = plan.steps.find((s) => s.step === x.step)!;
+          const key = `${st.command}\0${st.cleanup ?? ''}`;
+          distinct.set(key, (distinct.get(key) ?? false) || x.executed);
           const k = x.executed ? 'exit 0' : x.status !== 'completed' ? x.status : x.commandExit === 127 ? 'exit 127 (program not installed here)' : !x.prerequisitesMet ? 'failed, prerequisites not met (no network)' : `failed (exit ${x.commandExit ?? '?'})`;
           sandboxOutcomes.set(k, (sandboxOutcomes.get(k) ?? 0) + 1);
         }
@@ -290,6 +295,8 @@ export async function main(args: string[]): Promise<void> {
   for (const f of [...new Set(failures)].slice(0, 12)) console.log(`  invalid: ${f}`);
   if (sandbox) {
     console.log(`  sandbox (bubblewrap, no network, throwaway fs, ${timeoutMs / 1000} s limit): ${executed}/${attempted} Linux steps ran to exit 0 (${pct(executed / Math.max(1, attempted))}); prerequisites met ${prereqsMet}/${attempted}; ${fmt(sandboxS, 0)} s`);
+    const distinctRun = [...distinct.values()].filter(Boolean).length;
+    console.log(`  distinct Linux commands: ${distinctRun}/${distinct.size} ran to exit 0 (${pct(distinctRun / Math.max(1, distinct.size))})`);
     console.log(`  outcomes: ${[...sandboxOutcomes].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   }
   const ext = rows.map((r) => r.extractMs).filter((x) => x > 0);
@@ -303,7 +310,7 @@ export async function main(args: string[]): Promise<void> {
           reports: rows.map((r) => ({ title: r.title, procedures: r.procedures, rules: r.rules, valid: r.valid, rejected: r.rejected, commands: r.commands, commandsValid: r.commandsValid, linuxSteps: r.linuxSteps, executed: r.executed })),
           sigma: { rulesBuilt, rulesValid, families: Object.fromEntries(families) },
           backtest: { overall, overallInLogs, noHits, noisy: noisy.map((o) => o.title) },
-          commands: { cmds, cmdsValid, scripts, scriptsValid, attempted, executed, prereqsMet, sandboxOutcomes: Object.fromEntries(sandboxOutcomes) },
+          commands: { cmds, cmdsValid, scripts, scriptsValid, attempted, executed, prereqsMet, distinct: distinct.size, distinctExecuted: [...distinct.values()].filter(Boolean).length, sandboxOutcomes: Object.fromEntries(sandboxOutcomes) },
         },
         null,
         2,

@@ -10,7 +10,7 @@ import { repoRoot } from '../helpers.js';
 
 export const fixtureDir = join(repoRoot, 'test', 'fixtures', 'generate');
 
-export function fixture(name: 'apt-windows' | 'linux-miner' | 'hostile'): AtiDocument {
+export function fixture(name: 'apt-windows' | 'linux-miner' | 'hostile' | 'hostile-syntax'): AtiDocument {
   const file = join(fixtureDir, `${name}.ati.json`);
   return parseAti(readFileSync(file, 'utf8'), file);
 }

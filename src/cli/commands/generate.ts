@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { mdCode, mdCodeBlock, mdTable, mdText } from '../../export/markdown.js';
 import { AtomicLibrary } from '../../generate/atomic/load.js';
 import { atomicFiles } from '../../generate/emulation/atomic-output.js';
-import { executePlan, type PlanExecution } from '../../generate/emulation/execute.js';
+import { executePlan, requireSandbox, type PlanExecution } from '../../generate/emulation/execute.js';
 import { buildPlan, reportPlatform, type EmulationPlan } from '../../generate/emulation/plan.js';
 import { compileRules } from '../../sigma/index.js';
 import { join, resolve } from 'node:path';
@@ -190,6 +190,7 @@ export function register(program: Command): void {
       if (!Number.isInteger(variants) || variants < 1 || variants > 10) throw new UserError(`--variants must be a whole number from 1 to 10, got "${opts.variants}"`);
       const timeout = Number(opts.timeout);
       if (!Number.isFinite(timeout) || timeout <= 0 || timeout > 600) throw new UserError(`--timeout must be seconds between 0 and 600, got "${opts.timeout}"`);
+      if (opts.executeSandbox) requireSandbox();
       const dataDir = dataDirOf(cmd);
       const doc = await readInput(input, dataDir);
       const env = await prepareEnvironment(cmd, opts);

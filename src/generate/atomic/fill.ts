@@ -80,6 +80,8 @@ type Pool = keyof ReportValues;
 function poolsFor(name: string, type: string): Pool[] {
   const n = name.toLowerCase();
   const t = type.toLowerCase();
+  // numbers (ports, counts, sizes, times) are never a report's name or address
+  if (t === 'integer' || t === 'float' || /port|count|number|num_|size|timeout|delay|seconds|time$|length|limit/.test(n)) return [];
   if (t === 'url' || /url|uri/.test(n)) return ['urls'];
   // a path is a path even when it is the remote one (`remote_path`)
   if (t === 'path' || /file|path|folder|dir(ectory)?$/.test(n)) return /reg/.test(n) ? ['registry'] : ['files'];
@@ -176,9 +178,15 @@ export function fillArguments(test: AtomicTest, values: ReportValues, platform: 
   return out;
 }
 
-/** Replace `#{name}` by the argument values (already proven inert), `PathToAtomicsFolder` by the atomics folder. */
+/**
+ * Replace `#{name}` by the argument values (already proven inert) and
+ * `PathToAtomicsFolder` by the atomics folder — in the test's text and in the
+ * defaults it substitutes (`default: PathToAtomicsFolder/T1027.002/bin/…`),
+ * as the Atomic runner does; a report value is inserted as it is, never
+ * rescanned.
+ */
 export function substitute(text: string, args: readonly FilledArgument[], atomicsFolder: string): string {
-  const byName = new Map(args.map((a) => [a.name, a.value]));
-  // the folder first: a report value is never rescanned
-  return text.replace(/PathToAtomicsFolder/g, atomicsFolder).replace(/#\{([^}\s]+)\}/g, (m, n: string) => byName.get(n) ?? m);
+  const folder = (s: string): string => s.replace(/PathToAtomicsFolder/g, atomicsFolder);
+  const byName = new Map(args.map((a) => [a.name, a.from === 'default' ? folder(a.value) : a.value]));
+  return folder(text).replace(/#\{([^}\s]+)\}/g, (m, n: string) => byName.get(n) ?? m);
 }

@@ -6,7 +6,13 @@
  * never run (there is no Windows sandbox here), and nothing runs outside
  * the sandbox: when bwrap is missing, nothing runs at all.
  */
-import { runInSandbox, sandboxAvailable, type SandboxOptions, type SandboxPhase, type SandboxResult } from '../sandbox/bwrap.js';
+import { UserError } from '../../common/errors.js';
+import { BWRAP, runInSandbox, sandboxAvailable, type SandboxOptions, type SandboxPhase, type SandboxResult } from '../sandbox/bwrap.js';
+
+/** `--execute-sandbox` without bubblewrap is an error, never a reason to run the commands some other way. */
+export function requireSandbox(bwrap: string = BWRAP): void {
+  if (!sandboxAvailable(bwrap)) throw new UserError(`--execute-sandbox needs bubblewrap, and ${bwrap} is not installed`, undefined, 'install it (Debian/Ubuntu: apt-get install bubblewrap) or leave out --execute-sandbox; nothing was run');
+}
 import type { EmulationPlan, EmulationStep } from './plan.js';
 
 export interface StepExecution {
@@ -59,8 +65,8 @@ export async function executePlan(plan: EmulationPlan, opts: SandboxOptions & { 
     if (why) out.notAttempted.push({ step: s.step, reason: why });
     else todo.push(s);
   }
-  if (todo.length > 0 && !sandboxAvailable()) {
-    for (const s of todo) out.notAttempted.push({ step: s.step, reason: 'bubblewrap (/usr/bin/bwrap) is not installed: nothing is run outside a sandbox' });
+  if (todo.length > 0 && !sandboxAvailable(opts.bwrap)) {
+    for (const s of todo) out.notAttempted.push({ step: s.step, reason: `bubblewrap (${opts.bwrap ?? BWRAP}) is not installed: nothing is run outside a sandbox` });
     return out;
   }
   let done = 0;

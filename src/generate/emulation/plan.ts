@@ -24,6 +24,7 @@ import { draftsFor } from '../sigma/families/index.js';
 import type { RuleSetCoverage } from '../sigma/coverage.js';
 import { checkCommand, type CommandCheck } from '../validate/check.js';
 import { cleanupFor, elevationFor } from './cleanup.js';
+import { destructiveReason, missingPayloads } from '../atomic/hazards.js';
 
 export interface Prerequisite {
   description: string;
@@ -128,7 +129,13 @@ function evidenceText(p: Procedure): string {
   return oneLine(p.evidence[0]?.quote ?? '', 300);
 }
 
-function rankTest(ref: AtomicRef, p: Procedure, filled: FilledArgument[]): number {
+/**
+ * How well a test stands in for the procedure. Fit (its tool, report values
+ * it takes) counts, but a step must also be replayable: a test that destroys
+ * the host, or needs payload files that are not installed, only wins when no
+ * other test for the technique is left.
+ */
+function rankTest(ref: AtomicRef, p: Procedure, filled: FilledArgument[], atomicsDir: string | undefined): number {
   const t = ref.test;
   const text = `${t.name} ${t.executor.command ?? ''}`.toLowerCase();
   let score = 0;
@@ -137,7 +144,8 @@ function rankTest(ref: AtomicRef, p: Procedure, filled: FilledArgument[]): numbe
   score += 2 * filled.filter((a) => a.from === 'report').length;
   if (!t.dependencies || t.dependencies.length === 0) score += 1;
   if (!t.executor.elevation_required) score += 1;
-  if (/PathToAtomicsFolder|ExternalPayloads/.test(JSON.stringify(t))) score -= 2;
+  if (missingPayloads(t, atomicsDir).length > 0) score -= 6;
+  if (destructiveReason(t)) score -= 20;
   if (t.executor.name === 'manual') score -= 10;
   return score;
 }
@@ -171,7 +179,12 @@ export class PlanBuilder {
       .filter((c, i, all) => all.findIndex((x) => x.text === c.text) === i)
       .map((c) => ({ c, executor: executorForReport(c.text, c.interpreter, this.platform) })).filter((x) => executorPlatform(x.executor, this.platform) === this.platform);
     if (own.length > 0) {
-      for (const { c, executor } of own) this.reportStep(p, c.text, executor);
+      for (const { c, executor } of own) {
+        // the report often tells one command under two techniques (schtasks as T1053.005 and T1053.002): run it once
+        const earlier = this.steps.find((s) => s.source === 'report' && s.command === c.text);
+        if (earlier) earlier.notes.push(`this command also carries out report step ${p.order} (${p.technique}: ${oneLine(p.action, 160)})`);
+        else this.reportStep(p, c.text, executor);
+      }
       return;
     }
     const other = p.commands.length > 0 ? ` (its ${p.commands.length} command(s) are for another platform)` : '';
@@ -187,7 +200,7 @@ export class PlanBuilder {
     const candidates = refs
       .filter((r) => r.test.supported_platforms.includes(this.platform) && r.test.executor.name !== 'manual')
       .map((r) => ({ r, filled: fillArguments(r.test, values, unix, (n) => this.opts.catalog.binary(n)?.role === 'tool' || this.opts.catalog.softwareOf(n)?.kind === 'tool') }))
-      .map((x) => ({ ...x, score: rankTest(x.r, p, x.filled) }))
+      .map((x) => ({ ...x, score: rankTest(x.r, p, x.filled, this.opts.atomics?.dir) }))
       .sort((a, b) => b.score - a.score || a.r.technique.localeCompare(b.r.technique) || a.r.number - b.r.number);
     if (candidates.length === 0) {
       this.uncovered.push({ procedure: p.id, order: p.order, technique: p.technique, reason: `no command in the report for ${this.platform}${other}, and no Atomic test for ${p.technique} on ${this.platform}` });
@@ -239,7 +252,10 @@ export class PlanBuilder {
     const cleanup = ex.cleanup_command ? fill(ex.cleanup_command) : undefined;
     const before = prerequisites.flatMap((d) => [d.check, d.install]);
     const notes = filled.filter((a) => a.note).map((a) => `${a.name}: ${a.note}`);
-    if (/PathToAtomicsFolder|ExternalPayloads/.test(JSON.stringify(t))) notes.push(`uses Atomic payload files (PathToAtomicsFolder = ${folder}): install the Atomic Red Team payloads there first`);
+    const payloads = missingPayloads(t, this.opts.atomics?.dir);
+    if (payloads.length > 0) notes.push(`needs Atomic payload files that are not installed (${payloads.slice(0, 3).join(', ')}${payloads.length > 3 ? ', …' : ''}): put the Atomic Red Team payloads in ${folder} first`);
+    const hazard = destructiveReason(t);
+    if (hazard) notes.push(`DESTRUCTIVE: this test ${hazard} (chosen because no other test for the technique ranked higher). Run it only on a disposable host`);
     if (passedOver > 0) notes.push(`${passedOver} other Atomic test(s) for this technique fail the static check and were passed over`);
     const step: EmulationStep = {
       step: this.steps.length + 1,

@@ -6,7 +6,8 @@
  *   session (no terminal injection), the sandbox dies with us;
  * - a throwaway file system: /usr read-only (with /usr/local hidden), a
  *   private copy of /etc, and fresh size-limited tmpfs for /tmp, /root,
- *   /home, /var, /opt, /run — all gone when the step ends;
+ *   /home, /var (with its usual folders), /opt, /run — all gone when the
+ *   step ends;
  * - an empty environment (PATH, HOME, LANG only);
  * - limits: wall-clock timeout (SIGKILL), CPU seconds, address space, file
  *   size, open files, and processes (run as `nobody` outside the sandbox
@@ -51,6 +52,8 @@ export interface SandboxOptions {
   maxProcesses?: number;
   /** Bytes of output kept per phase. */
   outputBytes?: number;
+  /** The bubblewrap binary (tests point it at a missing path; there is no way to run without it). */
+  bwrap?: string;
 }
 
 const NOBODY = 65534;
@@ -74,8 +77,8 @@ done
 exec "$@"
 `;
 
-export function sandboxAvailable(): boolean {
-  return existsSync(BWRAP);
+export function sandboxAvailable(bwrap: string = BWRAP): boolean {
+  return bwrap.startsWith('/') && existsSync(bwrap);
 }
 
 /**
@@ -127,7 +130,8 @@ function wrapperScript(phases: SandboxPhase[]): string {
 
 export async function runInSandbox(phases: SandboxPhase[], opts: SandboxOptions = {}): Promise<SandboxResult> {
   const started = Date.now();
-  if (!sandboxAvailable()) return { status: 'unavailable', phases: [], durationMs: 0, error: `${BWRAP} is not installed (Debian package bubblewrap)` };
+  const bwrap = opts.bwrap ?? BWRAP;
+  if (!sandboxAvailable(bwrap)) return { status: 'unavailable', phases: [], durationMs: 0, error: `${bwrap} is not installed (Debian package bubblewrap): nothing was run` };
   const root = mkdtempSync(join(tmpdir(), 'ttpscope-sandbox-'));
   const asRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   try {
@@ -165,10 +169,16 @@ export async function runInSandbox(phases: SandboxPhase[], opts: SandboxOptions 
       '--symlink', 'usr/lib', '/lib',
       ...(existsSync('/usr/lib64') ? ['--symlink', 'usr/lib64', '/lib64'] : []),
       '--bind', etc, '/etc',
-      ...tmpfs('/tmp'),
+      '--perms', '1777', ...tmpfs('/tmp'),
       ...tmpfs('/root'),
       ...tmpfs('/home'),
       ...tmpfs('/var'),
+      // the folders every Linux host has under /var (commands write to /var/tmp, read /var/log)
+      '--perms', '1777', '--dir', '/var/tmp',
+      '--dir', '/var/log',
+      '--dir', '/var/lib',
+      '--dir', '/var/cache',
+      '--dir', '/var/spool',
       ...tmpfs('/opt'),
       ...tmpfs('/run'),
       '--proc', '/proc',
@@ -193,8 +203,8 @@ export async function runInSandbox(phases: SandboxPhase[], opts: SandboxOptions 
       '--core=0',
     ];
     const argv = asRoot
-      ? ['/usr/bin/setpriv', '--reuid', String(NOBODY), '--regid', String(NOBODY), '--clear-groups', '/usr/bin/prlimit', ...limits, '--', BWRAP, ...bwrapArgs]
-      : ['/usr/bin/prlimit', ...limits, '--', BWRAP, ...bwrapArgs];
+      ? ['/usr/bin/setpriv', '--reuid', String(NOBODY), '--regid', String(NOBODY), '--clear-groups', '/usr/bin/prlimit', ...limits, '--', bwrap, ...bwrapArgs]
+      : ['/usr/bin/prlimit', ...limits, '--', bwrap, ...bwrapArgs];
     const timeoutMs = opts.timeoutMs ?? 30_000;
     const outcome = await new Promise<{ code: number | null; timedOut: boolean; error?: string; stderr: string }>((resolve) => {
       const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'], env: {}, detached: false });

@@ -9,6 +9,7 @@
 import type { AtiDocument, EvidenceSpan, Ioc, Procedure } from '../../intel/schema.js';
 import { CommandAnalyzer, inferShell, platformOfShell, type Invocation, type Platform } from '../command/analyze.js';
 import { baseName, classifyArg, extensionOf, urlHost } from '../command/classify.js';
+import { PROXY_DLLS, WINDOWS_BINARIES } from '../knowledge/windows-binaries.js';
 
 interface Base {
   procedure: Procedure;
@@ -343,6 +344,10 @@ export class ArtefactCollector {
       this.skipped.push({ procedure: base.procedure.id, what: `file ${JSON.stringify(path.slice(0, 80))}`, reason: 'a folder, not a file' });
       return;
     }
+    if (isBuiltinWindowsFile(path)) {
+      this.skipped.push({ procedure: base.procedure.id, what: `file ${JSON.stringify(path.slice(0, 80))}`, reason: 'a file that ships with Windows (the report names it; the attacker did not write it)' });
+      return;
+    }
     this.push({ ...base, kind: 'file', path });
   }
 
@@ -376,6 +381,21 @@ function artefactKey(a: Artefact): string | undefined {
     default:
       return undefined;
   }
+}
+
+/**
+ * `C:\Windows\System32\comsvcs.dll`, or `comsvcs.dll` alone: a program or
+ * DLL of Windows itself in its own folder. A rule for it being written
+ * would fire on every update, and one on its name on every host; a copy
+ * elsewhere (`C:\Users\Public\rundll32.exe`) is still an artefact.
+ */
+function isBuiltinWindowsFile(path: string): boolean {
+  const name = baseName(path).toLowerCase();
+  const known = WINDOWS_BINARIES.get(name);
+  const builtin = PROXY_DLLS.has(name) || (known !== undefined && known.role !== 'tool' && known.role !== 'office' && known.role !== 'browser');
+  if (!builtin) return false;
+  const folder = path.slice(0, path.length - name.length).toLowerCase();
+  return folder === '' || /^(?:[a-z]:|%systemroot%|%windir%)?\\windows\\(?:system32|syswow64)?\\?$|^(?:%systemroot%|%windir%)\\(?:system32|syswow64)\\$/.test(folder);
 }
 
 /** Executable or script extension of a file (a payload rather than data). */

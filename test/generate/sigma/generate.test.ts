@@ -57,6 +57,22 @@ describe('Sigma generation', () => {
     assert.match(ioc.yaml, /LanternUpdate/);
   });
 
+  it('a file that ships with Windows, named by the report, is not an artefact; a copy elsewhere is', () => {
+    const base = fixture('apt-windows');
+    const p = base.procedures.find((x) => x.commands.some((c) => /comsvcs/.test(c.text)))!;
+    const objects = [
+      { kind: 'file' as const, value: 'C:\\Windows\\System32\\comsvcs.dll' },
+      { kind: 'file' as const, value: 'rundll32.exe' },
+      { kind: 'file' as const, value: 'C:\\Users\\Public\\rundll32.exe' },
+    ];
+    const g = generateSigma({ ...base, procedures: [{ ...p, objects }] }, { date: DATE });
+    const files = g.rules.filter((r) => r.draft.logsource.category === 'file_event').map((r) => r.yaml.split('detection:')[1]!);
+    assert.ok(!files.some((d) => /comsvcs|System32/i.test(d)), files.join('\n'));
+    assert.ok(files.some((d) => /rundll32\.exe/.test(d) || /\\Users\\Public\\/.test(d)), 'the copy in Public is kept');
+    assert.ok(g.skipped.some((s) => /comsvcs\.dll/.test(s.what) && /ships with Windows/.test(s.reason)));
+    assert.ok(g.skipped.some((s) => s.what === 'file "rundll32.exe"' && /ships with Windows/.test(s.reason)));
+  });
+
   it('parent–child, script-block, network, DNS, task, LSASS and hash rules come from the other artefacts', () => {
     const cats = new Set(gen.rules.map((r) => r.draft.logsource.category ?? r.draft.logsource.service));
     for (const c of ['process_creation', 'ps_script', 'dns_query', 'network_connection', 'file_event', 'security', 'process_access', 'registry_set']) assert.ok(cats.has(c), `no ${c} rule`);
