@@ -15,7 +15,8 @@
  *   the gold or the predictions of the test reports.
  * Sentence level: a (sentence, technique) pair is predicted when the
  *   technique is selected for the report and the sentence is among its
- *   evidence (score ≥ max(0.3, half the best)); gold pairs come from the
+ *   evidence (score ≥ max(0.3, half the best); a word window or inline
+ *   command that scores so counts for its sentence); gold pairs come from the
  *   spans (a span counts for a sentence it overlaps by ≥ 12 characters or
  *   half the sentence). Span recall: gold spans overlapped by a predicted
  *   sentence of their technique.
@@ -116,9 +117,10 @@ export async function main(args: string[]): Promise<void> {
       for (const t of r.result.identification.techniques) {
         const k = sc.labels.indexOf(t.id);
         const floor = Math.max(0.3, 0.5 * st[k]!.top[0]);
+        // Scoring units are the sentences, then inline commands (credited to the sentence they lie in).
         for (let j = 0; j < sc.sentences; j++) if (sc.probs[j * K + k]! >= floor || j === st[k]!.best) {
           const id = norm(t.id);
-          if (restrict.has(id)) pred[j]!.add(id);
+          if (restrict.has(id)) pred[r.result.identification.units[j]!.sentence]!.add(id);
         }
       }
       gold.forEach((g, j) => {

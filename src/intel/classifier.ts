@@ -24,9 +24,17 @@ export interface ClassifierOptions {
 export const defaultClassifierOptions: ClassifierOptions = {
   minDf: 2,
   minExamples: 3,
-  sourceWeights: { procedure: 1, technique: 0, tram: 8, 'tram-span': 3, 'tram-negative': 2, atomic: 0.5 },
+  sourceWeights: { procedure: 1, technique: 0, tram: 8, 'tram-span': 3, 'tram-negative': 2, 'tram-extra': 3, atomic: 0.5 },
   linear: defaultLinearOptions,
 };
+
+/**
+ * Sources whose examples teach only their own labels: TRAM's sentence sets
+ * label each sentence with one technique (single_label.json) or a few, so a
+ * sentence about an encoded PowerShell download labelled T1105 says nothing
+ * against T1059.001 — as a negative it would teach the opposite.
+ */
+const POSITIVE_ONLY = new Set<SentenceSource>(['tram-extra']);
 
 export class TechniqueClassifier {
   private readonly scratch: Float64Array;
@@ -67,7 +75,7 @@ export function trainClassifier(sentences: LabelledSentence[], opts: ClassifierO
     const x = vocabulary.vector(termLists[i]!);
     if (x.idx.length === 0) return;
     const ls = s.labels.map((l) => index.get(l)).filter((v): v is number => v !== undefined);
-    examples.push({ x, labels: ls, weight: opts.sourceWeights[s.source] });
+    examples.push({ x, labels: ls, weight: opts.sourceWeights[s.source], ...(POSITIVE_ONLY.has(s.source) ? { positiveOnly: true } : {}) });
   });
   const model = trainLinear(examples, vocabulary.size, labels.length, opts.linear);
   return new TechniqueClassifier(vocabulary, labels, model);

@@ -127,6 +127,10 @@ export async function extractReportDetailed(input: ExtractInput, ctx: ExtractCon
   const codeRanges = [...report.inlineCode, ...report.sentences.filter((s) => s.kind === 'code' || s.kind === 'command')].sort((a, b) => a.start - b.start);
   const entities = ctx.entities.find(report.text, { code: codeRanges, sentenceStarts: new Set(report.sentences.map((s) => s.start)) });
   const identification = identifyTechniques(ctx.model, report, ctx.names, ctx.identify);
+  const scored = identification.scores.reportSentences ?? report.sentences.length;
+  if (scored < report.sentences.length) {
+    issues.push({ severity: 'warning', code: 'too-many-sentences', place: { file: report.source.path }, message: `${report.sentences.length} sentences: techniques were identified in the first ${scored} only (IOCs and entities in all)` });
+  }
   let selected: CandidateTechnique[] = identification.techniques.map((t) => ({ id: t.id, score: t.score, evidence: t.evidence.map((e) => ({ sentence: e.sentence, score: e.score, method: 'classifier' as EvidenceSpan['method'] })) }));
   let review: LlmReview | undefined;
   if (ctx.llm) {

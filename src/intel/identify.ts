@@ -6,13 +6,13 @@
  */
 import type { ReportText } from '../text/index.js';
 import { isPseudoLabel, labelStats, type SentenceScores } from './aggregate.js';
-import { scoreSentences, type ScoringUnit } from './scoring.js';
+import { MAX_SCORED_SENTENCES, scoreSentences, scoringUnits, type ScoringUnit } from './scoring.js';
 import type { TechniqueNames } from './shape.js';
 import type { TechniqueModel } from './technique-model.js';
 import { parentOf } from './tram.js';
 
 export interface SentenceEvidence {
-  /** Scoring unit: sentence index, or an inline command (index ≥ the number of sentences; see `Identification.units`). */
+  /** Scoring unit: sentence index, or an inline command (index ≥ the number of sentences; see `Identification.units`). Word windows are folded into their sentence. */
   sentence: number;
   score: number;
 }
@@ -44,7 +44,7 @@ export interface Identification {
 }
 
 export function identifyTechniques(model: TechniqueModel, report: ReportText, names: TechniqueNames, opts: IdentifyOptions = {}): Identification {
-  const scores = scoreSentences(model.classifier, report, names);
+  const scores = scoreSentences(model.classifier, report, names, scoringUnits(report, MAX_SCORED_SENTENCES, model.windows ?? false));
   return selectTechniques(model, scores, scores.units, opts);
 }
 
@@ -67,11 +67,16 @@ export function selectTechniques(model: TechniqueModel, scores: SentenceScores, 
     if (!id.includes('.') && childSelected.has(id)) continue;
     const best = stats[k]!.top[0];
     const floor = Math.max(sentenceThreshold, 0.5 * best);
-    const ev: SentenceEvidence[] = [];
+    // A word window stands for its sentence (the sentence's unit index is the sentence index): best score per sentence.
+    const bestByUnit = new Map<number, number>();
     for (let j = 0; j < scores.sentences; j++) {
       const p = scores.probs[j * K + k]!;
-      if (p >= floor || j === stats[k]!.best) ev.push({ sentence: j, score: p });
+      if (p < floor && j !== stats[k]!.best) continue;
+      const u = units[j];
+      const key = u?.kind === 'window' ? u.sentence : j;
+      if (p > (bestByUnit.get(key) ?? -1)) bestByUnit.set(key, p);
     }
+    const ev: SentenceEvidence[] = [...bestByUnit].map(([sentence, score]) => ({ sentence, score }));
     ev.sort((a, b) => b.score - a.score || a.sentence - b.sentence);
     techniques.push({ id, score: reportScores[k]!, evidence: ev.slice(0, maxEvidence) });
   }

@@ -14,6 +14,11 @@ export interface TrainingExample {
   labels: number[];
   /** Loss weight (default 1). */
   weight?: number;
+  /**
+   * Only the positive labels learn from this example: for single-label
+   * sentence sets, where a missing label means "not annotated", not "absent".
+   */
+  positiveOnly?: boolean;
 }
 
 export interface LinearTrainOptions {
@@ -185,7 +190,9 @@ export function trainLinear(examples: TrainingExample[], nFeatures: number, nLab
       }
       for (const l of ex.labels) isPos[l] = 1;
       let nActive = 0;
+      const positiveOnly = ex.positiveOnly === true;
       for (let k = 0; k < K; k++) {
+        if (positiveOnly && !isPos[k]) continue;
         const p = sigmoid(z[k]! + bias[k]!);
         let gk: number;
         if (isPos[k]) {

@@ -20,11 +20,13 @@ import { buildTechniqueModel, defaultTechniqueModelOptions, TechniqueModel, type
 export const PRUNE_EPSILON = 0.01;
 
 /** Bump when the training recipe changes, so setup rebuilds. */
-export const TECHNIQUE_RECIPE = 'shape-lr-stack/1';
+export const TECHNIQUE_RECIPE = 'shape-lr-stack/3+windows+tram-extra-positive';
 
 export function techniqueInputs(attackBundle: string, tramDir: string): string {
   const h = createHash('sha256').update(TECHNIQUE_RECIPE);
   for (const f of [attackBundle, join(tramDir, 'tram2-annotated-reports.jsonl'), join(tramDir, 'sok-doc-split.json')]) h.update(readFileSync(f));
+  // Optional inputs: TRAM's sentence sets (their absence is part of the fingerprint too).
+  for (const f of [join(tramDir, 'single_label.json'), join(tramDir, 'bootstrap-training-data.json')]) h.update(existsSync(f) ? readFileSync(f) : Buffer.from(`absent:${f.split('/').pop()}`));
   return h.digest('hex');
 }
 

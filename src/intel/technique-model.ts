@@ -13,12 +13,18 @@
 import type { KnowledgeBase } from '../kb/index.js';
 import { trainAggregator, ReportAggregator, relatedLabels, defaultAggregatorOptions, type CalibrationReport, type AggregatorSnapshot } from './aggregate.js';
 import { trainClassifier, defaultClassifierOptions, type ClassifierOptions, type TechniqueClassifier } from './classifier.js';
-import { scoreSentences } from './scoring.js';
+import { defaultWindows, MAX_SCORED_SENTENCES, scoreSentences, scoringUnits, type WindowOptions } from './scoring.js';
 import { TechniqueNames } from './shape.js';
 import { AtomicLibrary } from './atomics.js';
-import { atomicSentences, attackSentences, RELEVANCE_LABEL, segmentTramReport, tramSentences, tramSpanExamples, withParents, type SegmentedTramReport } from './training-data.js';
+import { atomicSentences, attackSentences, RELEVANCE_LABEL, segmentTramReport, tramExtraSentences, tramSentences, tramSpanExamples, withParents, type SegmentedTramReport } from './training-data.js';
 import { scoreMultiLabel } from './metrics.js';
-import { parentOf, readTram, type TramData } from './tram.js';
+import { parentOf, readTram, type TramData, type TramReport } from './tram.js';
+
+/** TRAM's sentence files as a source: read from `tramDir`, never a sentence of a `test` report. */
+export interface ExtraSource {
+  tramDir: string;
+  test: readonly TramReport[];
+}
 
 export interface TechniqueModelOptions {
   folds: number;
@@ -52,14 +58,29 @@ export class TechniqueModel {
     this.aggregator = new ReportAggregator(aggregator);
   }
 
+  /**
+   * The word windows the model was calibrated with (stored in its metadata);
+   * a model built before windows existed has none, and is scored without.
+   */
+  get windows(): WindowOptions | undefined {
+    const w = this.meta.windows as Partial<WindowOptions> | undefined;
+    return w && typeof w.words === 'number' && typeof w.stride === 'number' && typeof w.minWords === 'number' && w.words > 0 && w.stride > 0 ? { words: w.words, stride: w.stride, minWords: w.minWords } : undefined;
+  }
+
   relatedLabels(): number[][] {
     return (this.related ??= relatedLabels(this.classifier.labels, new Set(this.aggregator.snapshot.calibrated)));
   }
 }
 
-/** The label set calibrated on TRAM: its 77 labelled ids and their parents. */
+/**
+ * The label set calibrated on TRAM: the typed-label ids that occur in the
+ * train reports (76 of TRAM's 77: T1055.009 occurs only in test reports, and
+ * a learned label set must not know that) and their parents.
+ */
 export function calibratedLabels(tram: TramData): Set<string> {
-  return new Set(withParents(tram.labelIds).filter((l) => l !== RELEVANCE_LABEL));
+  const ids = new Set<string>();
+  for (const r of tram.train) for (const s of r.spans) if (s.kind === 'label') ids.add(s.technique);
+  return new Set(withParents(ids).filter((l) => l !== RELEVANCE_LABEL));
 }
 
 export function foldOf(index: number, folds: number): number {
@@ -67,16 +88,19 @@ export function foldOf(index: number, folds: number): number {
 }
 
 /** Out-of-fold sentence scores for every train report. */
-export function crossValidate(kb: KnowledgeBase, train: SegmentedTramReport[], labels: Set<string>, opts: TechniqueModelOptions, names: TechniqueNames, progress?: BuildProgress, atomicsDir?: string): CalibrationReport[] {
+export function crossValidate(kb: KnowledgeBase, train: SegmentedTramReport[], labels: Set<string>, opts: TechniqueModelOptions, names: TechniqueNames, progress?: BuildProgress, atomicsDir?: string, extra?: ExtraSource): CalibrationReport[] {
   const att = [...attackSentences(kb, names), ...atomicSentences(kb, new AtomicLibrary(atomicsDir), names)];
   const out: CalibrationReport[] = new Array(train.length);
   for (let f = 0; f < opts.folds; f++) {
     progress?.('cross-validation', f, opts.folds);
     const rest = train.filter((_, i) => foldOf(i, opts.folds) !== f);
-    const clf = trainClassifier([...att, ...tramSentences(rest, names), ...tramSpanExamples(rest, names)], { ...opts.classifier, onlyLabels: new Set([...labels, RELEVANCE_LABEL]) });
+    // TRAM's sentence files hold sentences of every report: drop the held-out fold's (and the test reports') here.
+    const held = train.filter((_, i) => foldOf(i, opts.folds) === f).map((s) => s.report);
+    const more = extra ? tramExtraSentences(kb, extra.tramDir, [...extra.test, ...held], names).sentences : [];
+    const clf = trainClassifier([...att, ...tramSentences(rest, names), ...tramSpanExamples(rest, names), ...more], { ...opts.classifier, onlyLabels: new Set([...labels, RELEVANCE_LABEL]) });
     train.forEach((seg, i) => {
       if (foldOf(i, opts.folds) !== f) return;
-      out[i] = { scores: scoreSentences(clf, seg.text, names), gold: new Set(seg.spans.map((s) => s.technique)) };
+      out[i] = { scores: scoreSentences(clf, seg.text, names, scoringUnits(seg.text, MAX_SCORED_SENTENCES, defaultWindows)), gold: new Set(seg.spans.map((s) => s.technique)) };
     });
   }
   progress?.('cross-validation', opts.folds, opts.folds);
@@ -88,15 +112,18 @@ export function buildTechniqueModel(kb: KnowledgeBase, sources: BuildSources, op
   const names = new TechniqueNames(kb);
   const train = tram.train.map(segmentTramReport);
   const labels = calibratedLabels(tram);
-  const oof = crossValidate(kb, train, labels, opts, names, progress, sources.atomicsDir);
+  const extra: ExtraSource = { tramDir: sources.tramDir, test: tram.test };
+  const oof = crossValidate(kb, train, labels, opts, names, progress, sources.atomicsDir, extra);
   progress?.('calibration', 0, 1);
   const aggregator = trainAggregator(oof, { ...defaultAggregatorOptions, calibrated: labels });
   const cv = crossValidationScore(oof, aggregator, tram);
   progress?.('final classifier', 0, 1);
   const att = [...attackSentences(kb, names), ...atomicSentences(kb, new AtomicLibrary(sources.atomicsDir), names)];
-  const classifier = trainClassifier([...att, ...tramSentences(train, names), ...tramSpanExamples(train, names)], opts.classifier);
+  const extraFinal = tramExtraSentences(kb, extra.tramDir, extra.test, names);
+  const more = extraFinal.sentences;
+  const classifier = trainClassifier([...att, ...tramSentences(train, names), ...tramSpanExamples(train, names), ...more], opts.classifier);
   progress?.('final classifier', 1, 1);
-  return new TechniqueModel(classifier, aggregator, { trainReports: train.length, folds: opts.folds, labels: classifier.labels.length, features: classifier.vocabulary.size, cv });
+  return new TechniqueModel(classifier, aggregator, { trainReports: train.length, folds: opts.folds, labels: classifier.labels.length, features: classifier.vocabulary.size, cv, windows: defaultWindows, tramExtraSentences: more.length, tramExtraDropped: extraFinal.dropped });
 }
 
 /**

@@ -10,9 +10,13 @@ import { structurePlain, reportFromStructured } from '../text/report.js';
 import type { ReportText } from '../text/types.js';
 import { sentenceContext, sentenceShape, textShape, type TechniqueNames } from './shape.js';
 import type { AtomicLibrary } from './atomics.js';
-import { parentOf, type TramReport, type TramSpan } from './tram.js';
+import { canonicalId, parentOf, type TramReport, type TramSpan } from './tram.js';
+import { LeakGuard, normalizeForMatch } from '../embed/data/tram.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { UserError } from '../common/errors.js';
+import { join } from 'node:path';
 
-export type SentenceSource = 'procedure' | 'technique' | 'tram' | 'tram-span' | 'tram-negative' | 'atomic';
+export type SentenceSource = 'procedure' | 'technique' | 'tram' | 'tram-span' | 'tram-negative' | 'tram-extra' | 'atomic';
 
 export interface LabelledSentence {
   text: string;
@@ -141,4 +145,66 @@ export function atomicSentences(kb: KnowledgeBase, atomics: AtomicLibrary, names
     }
   }
   return out;
+}
+
+/** Normalised title for matching `single_label.json`'s `doc_title` against report titles. */
+function titleKey(title: string): string {
+  return normalizeForMatch(title).replace(/ /g, '');
+}
+
+/** An optional input file: absent is fine (a TRAM copy without the sentence sets), damaged is an error. */
+function readOptionalJson(path: string): unknown {
+  if (!existsSync(path)) return undefined;
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as unknown;
+  } catch (e) {
+    throw new UserError(`cannot read TRAM sentences (${(e as Error).message.slice(0, 120)})`, { file: path });
+  }
+}
+
+/**
+ * TRAM's sentence sets beside the annotated reports — `single_label.json`
+ * and `bootstrap-training-data.json` — as extra labelled examples, minus
+ * every sentence that comes from an `excluded` report. Both files hold
+ * sentences of the test reports (and of every train report), so the caller
+ * excludes the test reports always and, in cross-validation, the held-out
+ * fold too: a sentence is dropped when its `doc_title` is an excluded
+ * report's title or when any 6 consecutive words of it occur in an excluded
+ * report's text (`LeakGuard`, shared with the encoder's training data).
+ * Identical texts are merged, their labels united.
+ */
+export function tramExtraSentences(kb: KnowledgeBase, tramDir: string, excluded: readonly TramReport[], names?: TechniqueNames): { sentences: LabelledSentence[]; dropped: number } {
+  const guard = new LeakGuard(excluded.map((r) => r.text));
+  const titles = new Set<string>();
+  for (const r of excluded) {
+    titles.add(titleKey(r.title));
+    const first = r.text.split('\n', 1)[0] ?? '';
+    if (first.startsWith('title:')) titles.add(titleKey(first.slice(6)));
+  }
+  const merged = new Map<string, { text: string; labels: Set<string> }>();
+  let dropped = 0;
+  const offer = (text: unknown, labels: unknown[], title?: unknown) => {
+    if (typeof text !== 'string' || text.trim().length < 8) return;
+    if ((typeof title === 'string' && titles.has(titleKey(title))) || guard.leaks(text)) {
+      dropped++;
+      return;
+    }
+    const key = normalizeForMatch(text);
+    let m = merged.get(key);
+    if (!m) merged.set(key, (m = { text: text.trim().slice(0, 1200), labels: new Set() }));
+    for (const l of labels) {
+      const id = typeof l === 'string' ? canonicalId(kb, l) : undefined;
+      if (id) m.labels.add(id);
+    }
+  };
+  const single = readOptionalJson(join(tramDir, 'single_label.json'));
+  if (Array.isArray(single)) for (const r of single as { text?: unknown; label?: unknown; doc_title?: unknown }[]) offer(r?.text, [r?.label], r?.doc_title);
+  const boot = readOptionalJson(join(tramDir, 'bootstrap-training-data.json')) as { sentences?: { text?: unknown; mappings?: { attack_id?: unknown }[] }[] } | undefined;
+  for (const r of boot?.sentences ?? []) offer(r?.text, (r?.mappings ?? []).map((m) => m?.attack_id));
+  const sentences: LabelledSentence[] = [];
+  for (const m of merged.values()) {
+    if (!m.labels.size) continue;
+    sentences.push({ text: m.text, labels: withParents(m.labels), source: 'tram-extra', shape: textShape(m.text, names) });
+  }
+  return { sentences, dropped };
 }

@@ -16,6 +16,12 @@ export interface PdfOptions {
   maxPages?: number;
 }
 
+/** A pdf.js error message as one short line (it is printed after "not a readable PDF"). */
+function oneLine(message: string | undefined, fallback: string): string {
+  const m = (message ?? '').replace(/[\s\u0000-\u001f]+/g, ' ').trim().slice(0, 200);
+  return m || fallback;
+}
+
 const PAGE_NUMBER = /^\s*(?:page\s*)?\d{1,4}(?:\s*(?:of|\/)\s*\d{1,4})?\s*$/i;
 
 export async function readPdf(bytes: Uint8Array, file: string, opts: PdfOptions = {}): Promise<StructuredText> {
@@ -28,7 +34,7 @@ export async function readPdf(bytes: Uint8Array, file: string, opts: PdfOptions 
   } catch (e) {
     const err = e as { name?: string; message?: string };
     if (err.name === 'PasswordException') throw new UserError('the PDF is encrypted (password protected)', { file }, 'decrypt it first, e.g. qpdf --decrypt in.pdf out.pdf');
-    throw new UserError(`not a readable PDF (${err.message ?? 'invalid structure'})`, { file });
+    throw new UserError(`not a readable PDF (${oneLine(err.message, 'invalid structure')})`, { file });
   }
   const issues: StructuredText['issues'] = [];
   let pages: string[];
@@ -46,7 +52,7 @@ export async function readPdf(bytes: Uint8Array, file: string, opts: PdfOptions 
       // metadata is optional
     }
   } catch (e) {
-    throw new UserError(`cannot extract text from the PDF (${(e as Error).message})`, { file });
+    throw new UserError(`cannot extract text from the PDF (${oneLine((e as Error).message, 'unknown error')})`, { file });
   } finally {
     await pdf.destroy().catch(() => undefined);
   }

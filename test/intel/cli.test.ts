@@ -4,7 +4,7 @@ import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { AtiDocumentSchema } from '../../src/intel/index.js';
-import { NavigatorLayerSchema, validateBundle } from '../../src/export/index.js';
+import { NavigatorLayerSchema, stixPatternForIoc, validateBundle } from '../../src/export/index.js';
 import { repoRoot, sharedData, tempDir, type CliResult } from '../helpers.js';
 import { miniModel, skipNoData } from './helpers.js';
 import { startLlmServer, type LoopbackLlm } from './llm-server.js';
@@ -59,6 +59,12 @@ test('extract → ATI JSON when piped; markdown, navigator, stix and flow format
   assert.ok(bundle.objects.every((o: { created?: string }) => !o.created || o.created === '2024-01-01T00:00:00.000Z' || o.created === '2022-08-02T19:34:35.143Z'));
   const stix2 = await cli(['extract', example, '--model', modelPath, '--format', 'stix', '--created', '2024-01-01T00:00:00Z']);
   assert.equal(stix2.stdout, stix.stdout, 'reproducible with a fixed --created');
+  // Round trip: the re-read bundle carries the document's techniques, IOCs (those with a STIX pattern) and chain.
+  const objs = bundle.objects as { type: string; external_references?: { source_name: string; external_id?: string }[]; technique_id?: string; pattern?: string }[];
+  const patternIds = objs.filter((o) => o.type === 'attack-pattern').map((o) => o.external_references![0]!.external_id).sort();
+  assert.deepEqual(patternIds, doc.techniques.map((t) => t.id).sort());
+  assert.equal(objs.filter((o) => o.type === 'indicator').length, doc.iocs.filter((i) => stixPatternForIoc(i.type, i.value)).length);
+  assert.deepEqual(objs.filter((o) => o.type === 'attack-action').map((o) => o.technique_id).sort(), doc.procedures.map((p) => p.technique).sort());
   const flow = await cli(['extract', example, '--model', modelPath, '--format', 'flow', '--created', '2024-01-01T00:00:00Z']);
   assert.ok(JSON.parse(flow.stdout).objects.some((o: { type: string }) => o.type === 'attack-flow'));
 });
@@ -71,12 +77,15 @@ test('stdin and directories with --output; a bad report is reported and the rest
   mkdirSync(inDir);
   writeFileSync(join(inDir, 'a.md'), readFileSync(example));
   writeFileSync(join(inDir, 'b.txt'), 'Operators ran whoami /all and net group "Domain Admins" /domain.');
+  writeFileSync(join(inDir, 'b.html'), '<html><body><article><p>The actor dumped LSASS memory with procdump.</p></article></body></html>');
   writeFileSync(join(inDir, 'empty.txt'), '');
   const out = join(dir.path, 'out');
   const r = await cli(['extract', inDir, '--model', modelPath, '--format', 'markdown', '--output', out]);
   assert.equal(r.status, 2, 'one input failed');
   assert.match(r.stderr, /ttpscope: empty report: .*empty\.txt/);
-  assert.deepEqual(readdirSync(out).sort(), ['a.md', 'b.md']);
+  // b.html and b.txt share a stem: both keep their extension rather than overwrite each other.
+  assert.deepEqual(readdirSync(out).sort(), ['a.md', 'b.html.md', 'b.txt.md']);
+  assert.match(readFileSync(join(out, 'b.html.md'), 'utf8'), /LSASS/);
 });
 
 test('usage and input errors: one line, exit 2', { skip: skipNoData, timeout: 600_000 }, async () => {
@@ -89,6 +98,18 @@ test('usage and input errors: one line, exit 2', { skip: skipNoData, timeout: 60
   const many = await cli(['extract', example, example, '--model', modelPath, '--format', 'json']);
   assert.equal(many.status, 2);
   assert.match(many.stderr, /give --output DIR/);
+  // A corrupt PDF and binary junk: one line naming the file, no stack trace.
+  const corrupt = join(dir.path, 'corrupt.pdf');
+  writeFileSync(corrupt, '%PDF-1.7\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\ntrailer garbage');
+  const cp = await cli(['extract', corrupt, '--model', modelPath]);
+  assert.equal(cp.status, 2);
+  assert.match(cp.stderr, /^ttpscope: .*PDF.*: .*corrupt\.pdf\n/);
+  assert.ok(!/\n\s+at /.test(cp.stderr), 'no stack trace');
+  const junk = join(dir.path, 'junk.bin');
+  writeFileSync(junk, Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919 + 13) % 256)));
+  const jb = await cli(['extract', junk, '--model', modelPath]);
+  assert.equal(jb.status, 2);
+  assert.match(jb.stderr, /^ttpscope: .*binary data.*: .*junk\.bin\n/);
   const badModel = join(dir.path, 'bad-model.bin');
   writeFileSync(badModel, 'junk');
   const bm = await cli(['extract', example, '--model', badModel]);
@@ -111,4 +132,10 @@ test('--llm-url: the OpenAI-compatible back end is asked and stamped into the do
   } finally {
     await server?.close();
   }
+});
+
+test('output file stems: extensions kept where stems collide, counters where names do', async () => {
+  const { outputStems } = await import('../../src/cli/commands/extract.js');
+  assert.deepEqual(outputStems(['r/a.md', 'r/b.html', 'r/b.txt', 'x/a.txt', 'y/a.txt', '-']), ['a.md', 'b.html', 'b.txt', 'a.txt', 'a.txt-2', 'stdin']);
+  assert.deepEqual(outputStems(['r/one.md', 'r/two.pdf']), ['one', 'two']);
 });

@@ -119,4 +119,32 @@ test('hostile HTML report: markup and control characters never reach the ATI tex
   assert.ok(!/<[a-z!/]/i.test(live), 'no live HTML tags');
   assert.ok(!/\]\(javascript:/.test(live), 'no live links');
   assert.ok(!/[\u0000-\u0008\u000b-\u001f\u202e]/.test(md));
+  // STIX from the same document: valid, refs resolve, no control characters, every pattern one quoted literal per comparison.
+  const { atiToStix } = await import('../../src/export/ati/index.js');
+  const { validateBundle } = await import('../../src/export/index.js');
+  const bundle = atiToStix(ati, { created: '2024-01-01T00:00:00.000Z' });
+  assert.deepEqual(validateBundle(JSON.parse(JSON.stringify(bundle))).filter((i) => i.severity === 'error'), []);
+  assert.ok(!/[\u0000-\u0008\u000b-\u001f\u202e]/.test(JSON.stringify(bundle)));
+  // With the quoted literals taken out, only `path = L` comparisons joined by AND/OR remain: nothing escaped a literal.
+  for (const o of bundle.objects) {
+    if (o.type !== 'indicator') continue;
+    const skeleton = String((o as { pattern: string }).pattern).replace(/'(?:[^'\\]|\\.)*'/g, 'L');
+    assert.match(skeleton, /^\[[A-Za-z0-9_.:-]+ = L(?: (?:AND|OR) [A-Za-z0-9_.:-]+ = L)*\]$/, skeleton);
+  }
+});
+
+test('a 50 MB HTML page goes through the whole extraction in bounded time and memory', { skip: skipNoData, timeout: 300_000 }, async () => {
+  const { MAX_SCORED_SENTENCES, MAX_UNITS } = await import('../../src/intel/scoring.js');
+  // Short sentences and long ones (which get word windows), so every unit cap is reached.
+  const para = '<p>The actor used <a href="/x">PowerShell</a> to download tools &amp; payloads from hxxp://evil[.]net/x. After that the operators moved laterally to the finance servers with a renamed remote administration tool and dumped credentials from memory.</p>\n';
+  const html = `<html><head><title>Big</title></head><body><article>${para.repeat(Math.ceil((50 * 1024 * 1024) / para.length))}</article></body></html>`;
+  const t0 = Date.now();
+  const r = await extractReportDetailed({ bytes: new Uint8Array(Buffer.from(html)), label: 'big.html' }, ctx);
+  const secs = (Date.now() - t0) / 1000;
+  assert.ok(r.text.sentences.length > MAX_SCORED_SENTENCES);
+  // The score matrix is bounded (sentences × labels), so memory does not grow with the page.
+  assert.ok(r.identification.scores.sentences <= MAX_UNITS, `${r.identification.scores.sentences} scoring units`);
+  assert.ok(r.issues.some((i) => i.code === 'too-many-sentences' && i.place?.file === 'big.html'));
+  assert.ok(r.ati.iocs.some((i) => i.value === 'http://evil.net/x'), 'IOCs are read from the whole page');
+  assert.ok(secs < 240, `${secs}s`);
 });

@@ -68,3 +68,21 @@ test('trainClassifier learns labels with enough examples, parents included by th
   const p = clf.predict('they created a scheduled task');
   assert.ok(p[1]! > p[0]!);
 });
+
+test('positive-only examples teach their own labels and leave the others alone', () => {
+  const { vocab, ex } = examples();
+  const opts = { epochs: 40, lr: 0.5, l2: 1e-5, positiveWeight: 1, seed: 3 };
+  const out = new Float64Array(2);
+  // Extra single-label sentences about lsass labelled only A: as ordinary examples they push B down on "lsass".
+  const extraTerms = ['lsass memory dump via scheduled task', 'lsass scheduled task again', 'task on lsass host'].map((t) => featureTerms(t));
+  const extra = (positiveOnly: boolean): TrainingExample[] => extraTerms.map((t) => ({ x: vocab.vector(t), labels: [0], weight: 5, ...(positiveOnly ? { positiveOnly: true } : {}) }));
+  const pB = (more: TrainingExample[]) => trainLinear([...ex, ...more], vocab.size, 2, opts).probabilities(vocab.featurize('lsass memory'), out)[1]!;
+  const base = pB([]);
+  const asNegatives = pB(extra(false));
+  const positiveOnly = pB(extra(true));
+  assert.ok(asNegatives < base - 0.05, `ordinary examples lower B: ${asNegatives} vs ${base}`);
+  assert.ok(positiveOnly > asNegatives + 0.05, `positive-only examples do not: ${positiveOnly}`);
+  // ...and they still teach A.
+  const mA = trainLinear([...ex, ...extra(true)], vocab.size, 2, opts);
+  assert.ok(mA.probabilities(vocab.featurize('lsass scheduled task'), out)[0]! > 0.5);
+});

