@@ -11,7 +11,7 @@ export { TechniqueModel, buildTechniqueModel, crossValidate, calibratedLabels, d
 export { loadTechniqueModel, saveTechniqueModel, encodeTechniqueModel, decodeTechniqueModel, defaultTechniqueModelPath, TECHNIQUE_MODEL_FILE } from './model-file.js';
 export { obtainTechniqueModel, buildAndSaveTechniqueModel, findTramDir, PRUNE_EPSILON, type ModelStoreOptions } from './model-store.js';
 export { TechniqueNames, sentenceShape, textShape } from './shape.js';
-export { readTram, parentOf, canonicalId, type TramData, type TramReport, type TramSpan } from './tram.js';
+export { readTram, parentOf, type TramData, type TramReport, type TramSpan } from './tram.js';
 export { segmentTramReport, sentenceLabels, spanInSentence, type SegmentedTramReport } from './training-data.js';
 export { scoreMultiLabel, normaliseIds, type MultiLabelScore, type ScoreOptions } from './metrics.js';
 export { AtomicLibrary, type AtomicVariant } from './atomics.js';

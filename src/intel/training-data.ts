@@ -10,7 +10,8 @@ import { structurePlain, reportFromStructured } from '../text/report.js';
 import type { ReportText } from '../text/types.js';
 import { sentenceContext, sentenceShape, textShape, type TechniqueNames } from './shape.js';
 import type { AtomicLibrary } from './atomics.js';
-import { canonicalId, parentOf, type TramReport, type TramSpan } from './tram.js';
+import { parentOf, type TramReport, type TramSpan } from './tram.js';
+import { canonicalTechnique } from '../embed/data/labels.js';
 import { LeakGuard, normalizeForMatch } from '../embed/data/tram.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { UserError } from '../common/errors.js';
@@ -193,7 +194,7 @@ export function tramExtraSentences(kb: KnowledgeBase, tramDir: string, excluded:
     let m = merged.get(key);
     if (!m) merged.set(key, (m = { text: text.trim().slice(0, 1200), labels: new Set() }));
     for (const l of labels) {
-      const id = typeof l === 'string' ? canonicalId(kb, l) : undefined;
+      const id = typeof l === 'string' ? canonicalTechnique(kb, l) : undefined;
       if (id) m.labels.add(id);
     }
   };

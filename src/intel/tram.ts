@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { UserError } from '../common/errors.js';
 import type { KnowledgeBase } from '../kb/index.js';
+import { canonicalTechnique } from '../embed/data/labels.js';
 
 export interface TramSpan {
   start: number;
@@ -49,16 +50,6 @@ function readJson(path: string): unknown {
   }
 }
 
-/** The active technique a TRAM label stands for, if the loaded ATT&CK knows it. */
-export function canonicalId(kb: KnowledgeBase, label: string): string | undefined {
-  const id = label.trim().toUpperCase();
-  if (!/^T\d{4}(\.\d{3})?$/.test(id)) return undefined;
-  const r = kb.resolveId(id);
-  if (!r || r.kind !== 'technique') return undefined;
-  const t = r.item as { id: string; status: string };
-  return t.status === 'active' ? t.id : undefined;
-}
-
 export function readTram(kb: KnowledgeBase, tramDir: string): TramData {
   const splitPath = join(tramDir, 'sok-doc-split.json');
   const split = SplitSchema.safeParse(readJson(splitPath));
@@ -86,7 +77,7 @@ export function readTram(kb: KnowledgeBase, tramDir: string): TramData {
     const spans: TramSpan[] = [];
     for (const s of r.data.spans) {
       if (!s.technique_id || (s.kind !== 'label' && s.kind !== 'other')) continue;
-      const technique = canonicalId(kb, s.technique_id);
+      const technique = canonicalTechnique(kb, s.technique_id);
       if (!technique || s.end <= s.start) continue;
       spans.push({ start: s.start, end: s.end, technique, kind: s.kind });
       if (s.kind === 'label') data.labelIds.add(technique);

@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { UserError, formatPlace } from '../../common/errors.js';
 import { dataLayout } from '../../datadir/paths.js';
 import { loadRules } from '../../sigma/rule/load.js';
-import { emptyLintConfig, lintCollection, readLintConfig, VALIDATORS, OFF_BY_DEFAULT, type AttackTagChecker, type LintFinding, type LintReport } from '../../sigma/lint/index.js';
+import { attackTagChecker, emptyLintConfig, lintCollection, readLintConfig, VALIDATORS, OFF_BY_DEFAULT, type AttackTagChecker, type LintFinding, type LintReport } from '../../sigma/lint/index.js';
 import { builtinPipelineNames, loadPipeline } from '../../sigma/pipeline/index.js';
 import { dataDirOf } from '../context.js';
 import { renderTable, safeText, style, writeJson } from '../output.js';
@@ -31,15 +31,7 @@ async function attackChecker(dataDir: string): Promise<AttackTagChecker | undefi
   if (!existsSync(dataLayout(dataDir).attackBundle)) return undefined;
   const { loadKnowledgeBase } = await import('../../kb/index.js');
   const kb = await loadKnowledgeBase({ dataDir });
-  return {
-    version: kb.info.attackVersion,
-    check(tag) {
-      const r = kb.resolveAttackTag(tag);
-      if (r.kind === 'unknown') return { known: false, reason: r.reason };
-      if ('note' in r && typeof r.note === 'string') return { known: true, note: r.note };
-      return { known: true };
-    },
-  };
+  return attackTagChecker(kb);
 }
 
 function findingLine(f: LintFinding): string {

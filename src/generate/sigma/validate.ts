@@ -11,7 +11,7 @@
  * 5. it fires on the synthetic events of the report's own artefact, and not
  *    on its near misses (a near miss that fires is a warning: too broad).
  */
-import { lintCollection, type AttackTagChecker } from '../../sigma/lint/index.js';
+import { attackTagChecker, lintCollection, type AttackTagChecker } from '../../sigma/lint/index.js';
 import { compileRules, loadRuleText, plainText, type EventFields, type RuleCollection, type SigmaRule } from '../../sigma/index.js';
 import type { Pipeline } from '../../sigma/pipeline/index.js';
 import type { KnowledgeBase } from '../../kb/index.js';
@@ -36,15 +36,7 @@ export interface CheckOptions {
 
 /** The linter's ATT&CK tag checker over a knowledge base (as `sigma check` builds it). */
 export function attackCheckerOf(kb: KnowledgeBase): AttackTagChecker {
-  return {
-    version: kb.info.attackVersion,
-    check(tag) {
-      const r = kb.resolveAttackTag(tag);
-      if (r.kind === 'unknown') return { known: false, reason: r.reason };
-      if ('note' in r && typeof r.note === 'string') return { known: true, note: r.note };
-      return { known: true };
-    },
-  };
+  return attackTagChecker(kb);
 }
 
 function sameValue(parsed: unknown, want: string | number): boolean {
