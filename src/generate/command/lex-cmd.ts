@@ -4,7 +4,7 @@
  * between commands, `(`…`)` blocks, redirections (`>`, `>>`, `<`, `2>&1`)
  * kept apart from the arguments. `%VAR%` expansion is left as written.
  */
-import { MAX_COMMAND_CHARS, type LexProblem, type LexResult, type SimpleCommand, type Word } from './types.js';
+import { readableCommandText, type LexProblem, type LexResult, type SimpleCommand, type Word } from './types.js';
 
 /** After `do`, `else` or an `if` condition, `(` opens a block (elsewhere it is an ordinary character). */
 function opensBlock(words: Word[]): boolean {
@@ -14,11 +14,7 @@ function opensBlock(words: Word[]): boolean {
 
 export function lexCmd(input: string): LexResult {
   const problems: LexProblem[] = [];
-  let text = input;
-  if (text.length > MAX_COMMAND_CHARS) {
-    problems.push({ message: `command is ${text.length} characters; only the first ${MAX_COMMAND_CHARS} are read`, offset: MAX_COMMAND_CHARS });
-    text = text.slice(0, MAX_COMMAND_CHARS);
-  }
+  const text = readableCommandText(input, problems);
   const commands: SimpleCommand[] = [];
   let words: Word[] = [];
   let redirects: Word[] = [];

@@ -12,7 +12,7 @@
  * One pass over the text, an explicit frame stack (no recursion on attacker
  * input), and every structural problem reported with its offset.
  */
-import { MAX_COMMAND_CHARS, type LexProblem } from './types.js';
+import { readableCommandText, type LexProblem } from './types.js';
 
 export interface PsCommand {
   /** The command name as written (quotes removed), e.g. `Get-ChildItem`, `net`, `C:\x\y.exe`, `$cmd`. */
@@ -80,11 +80,7 @@ const NUMBER = /^(?:0x[0-9a-f]+|\d+(?:\.\d+)?(?:e[+-]?\d+)?|\.\d+)(?:[dl]|u|ul|y
 
 export function lexPowerShell(input: string): PsLexResult {
   const problems: LexProblem[] = [];
-  let text = input;
-  if (text.length > MAX_COMMAND_CHARS) {
-    problems.push({ message: `script is ${text.length} characters; only the first ${MAX_COMMAND_CHARS} are read`, offset: MAX_COMMAND_CHARS });
-    text = text.slice(0, MAX_COMMAND_CHARS);
-  }
+  const text = readableCommandText(input, problems, 'script');
   const commands: PsCommand[] = [];
   const definedFunctions = new Set<string>();
   const definedAliases = new Set<string>();

@@ -5,7 +5,7 @@
  * backticks, `${…}`, comments, here-documents, operators, redirections, and
  * the reserved words that open and close compound commands.
  */
-import { MAX_COMMAND_CHARS, type LexProblem, type LexResult, type SimpleCommand, type Word } from './types.js';
+import { readableCommandText, type LexProblem, type LexResult, type SimpleCommand, type Word } from './types.js';
 
 /** Words that open or close compound commands; dropped from the front of a simple command. */
 const LEADING_RESERVED = new Set(['if', 'then', 'else', 'elif', 'do', 'while', 'until', '!', '{', 'time']);
@@ -49,11 +49,7 @@ function matchParen(text: string, i: number): number {
 
 export function lexSh(input: string): ShLexResult {
   const problems: LexProblem[] = [];
-  let text = input;
-  if (text.length > MAX_COMMAND_CHARS) {
-    problems.push({ message: `command is ${text.length} characters; only the first ${MAX_COMMAND_CHARS} are read`, offset: MAX_COMMAND_CHARS });
-    text = text.slice(0, MAX_COMMAND_CHARS);
-  }
+  const text = readableCommandText(input, problems);
   const commands: SimpleCommand[] = [];
   const substitutions: string[] = [];
   let words: Word[] = [];

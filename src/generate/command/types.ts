@@ -44,3 +44,10 @@ export interface LexResult {
 
 /** Longest command text the lexers read (longer input is cut and reported): report text is hostile. */
 export const MAX_COMMAND_CHARS = 64 * 1024;
+
+/** The part of `input` a lexer reads: at most MAX_COMMAND_CHARS, the cut reported in `problems`. */
+export function readableCommandText(input: string, problems: LexProblem[], what: 'command' | 'script' = 'command'): string {
+  if (input.length <= MAX_COMMAND_CHARS) return input;
+  problems.push({ message: `${what} is ${input.length} characters; only the first ${MAX_COMMAND_CHARS} are read`, offset: MAX_COMMAND_CHARS });
+  return input.slice(0, MAX_COMMAND_CHARS);
+}
