@@ -18,10 +18,14 @@ import { Detector } from '../../src/detect/detector.js';
 import { feedFile } from '../../src/detect/run.js';
 import type { DetectionReport } from '../../src/detect/types.js';
 import { repoRoot, sharedData } from '../helpers.js';
+import { detectionLogs } from '../fixtures/detect/generate.mjs';
 
 export const FIXTURES = join(repoRoot, 'test', 'fixtures', 'detect');
-export const ATTACK_LOG = join(FIXTURES, 'attack-with-noise.jsonl');
-export const BENIGN_LOG = join(FIXTURES, 'benign-only.jsonl');
+const logs = detectionLogs();
+/** Our multi-step intrusion inside ordinary desktop activity (generated, see fixtures/detect/generate.mjs). */
+export const ATTACK_LOG = logs.attack;
+/** Ordinary activity of a similar size, no intrusion. */
+export const BENIGN_LOG = logs.benign;
 
 let kbPromise: Promise<KnowledgeBase> | undefined;
 export function sharedKb(): Promise<KnowledgeBase> {
