@@ -3,11 +3,12 @@
  * version, and the hashes to check it by. Written atomically (temp + rename)
  * as the last step of a setup, so it always describes what is on disk.
  */
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { UserError, errorMessage } from '../common/errors.js';
 import { dataLayout } from './paths.js';
 import { SOURCE_NAMES } from './sources.js';
+import { writeFileAtomic } from '../common/files.js';
 
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/);
 const count = z.number().int().nonnegative();
@@ -91,7 +92,5 @@ export function readManifest(dataDir: string): Manifest | undefined {
 /** Write the manifest atomically: a reader sees the old or the new file, never half of one. */
 export function writeManifestSync(dataDir: string, manifest: Manifest): void {
   const path = dataLayout(dataDir).manifest;
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, JSON.stringify(ManifestSchema.parse(manifest), null, 2) + '\n');
-  renameSync(tmp, path);
+  writeFileAtomic(path, JSON.stringify(ManifestSchema.parse(manifest), null, 2) + '\n');
 }

@@ -6,11 +6,11 @@
  * same training gives the same bytes.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { UserError } from '../common/errors.js';
 import { EmbedModel, paramLayout, type ModelConfig } from './model.js';
+import { writeFileAtomic } from '../common/files.js';
 
 /**
  * 2: adds the text ranker (fusion weights fitted on held-out train documents
@@ -142,10 +142,7 @@ export function decodeModelFile(bytes: Uint8Array, file = '<model>'): LoadedMode
 
 export function saveModel(path: string, model: EmbedModel, training: Record<string, unknown> = {}, ranker?: RankerSpec): { bytes: number; sha256: string } {
   const bytes = encodeModelFile(model, training, ranker);
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, bytes);
-  renameSync(tmp, path);
+  writeFileAtomic(path, bytes);
   return { bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
 }
 

@@ -6,8 +6,8 @@
  * `UserError` naming it; loading never trains.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { z } from 'zod';
 import { UserError } from '../common/errors.js';
 import { dataLayout } from '../datadir/paths.js';
@@ -15,6 +15,7 @@ import { TechniqueClassifier } from './classifier.js';
 import { Vocabulary } from './features.js';
 import { SparseLinearModel } from './linear.js';
 import { TechniqueModel } from './technique-model.js';
+import { writeFileAtomic } from '../common/files.js';
 
 export const TECHNIQUE_MODEL_FILE = 'ttp-techniques.bin';
 export const TECHNIQUE_MODEL_FORMAT = 1;
@@ -113,10 +114,7 @@ export function decodeTechniqueModel(bytes: Uint8Array, file = '<model>'): Techn
 
 export function saveTechniqueModel(path: string, model: TechniqueModel): { bytes: number; sha256: string } {
   const bytes = encodeTechniqueModel(model);
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, bytes);
-  renameSync(tmp, path);
+  writeFileAtomic(path, bytes);
   return { bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
 }
 

@@ -6,10 +6,11 @@
  * with: a calibration for other model parameters is refused, not silently
  * applied. Parsed with zod at the boundary like any other input.
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { z } from 'zod';
 import { UserError, errorMessage } from '../../common/errors.js';
+import { writeFileAtomic } from '../../common/files.js';
 
 export const CALIBRATION_FORMAT = 'ttpscope-detect-calibration';
 export const CALIBRATION_VERSION = 1;
@@ -88,12 +89,8 @@ export function readCalibration(path: string): Calibration {
   return parsed.data;
 }
 
-/** Write atomically (temp file + rename). */
 export function writeCalibration(path: string, cal: Calibration): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, JSON.stringify(cal) + '\n');
-  renameSync(tmp, path);
+  writeFileAtomic(path, JSON.stringify(cal) + '\n');
 }
 
 /** A calibration learned with other model parameters is refused: its thresholds mean nothing for this model. */
