@@ -7,10 +7,11 @@
  * rewrites it. Writes are atomic (temp file + rename), so a crash never leaves
  * a half-written cache that a later load would trust.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
+import { writeFileAtomic } from '../common/files.js';
 
 /** Bump when the model or the cache layout changes. */
 export const KB_CACHE_FORMAT = 3;
@@ -62,22 +63,16 @@ export function readCache<T>(path: string, key: string): T | undefined {
 
 /** Write atomically; returns false (and leaves no temp file) when the cache dir is not writable. */
 export function writeCache(path: string, key: string, value: unknown, cacheDir: string): boolean {
-  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
     mkdirSync(cacheDir, { recursive: true });
     const header = Buffer.from(key, 'utf8');
     const prefix = Buffer.alloc(12);
     prefix.write(MAGIC, 0, 'latin1');
     prefix.writeUInt32LE(header.length, 8);
-    writeFileSync(tmp, Buffer.concat([prefix, header, serialize(value)]));
-    renameSync(tmp, path);
+    writeFileAtomic(path, Buffer.concat([prefix, header, serialize(value)]));
     return true;
   } catch {
-    try {
-      rmSync(tmp, { force: true });
-    } catch {
-      // nothing was written (e.g. the cache path is under a file)
-    }
+    // the cache is an optimisation: an unwritable cache dir means the next run parses again
     return false;
   }
 }
