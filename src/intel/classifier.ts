@@ -24,7 +24,7 @@ export interface ClassifierOptions {
 export const defaultClassifierOptions: ClassifierOptions = {
   minDf: 2,
   minExamples: 3,
-  sourceWeights: { procedure: 1, technique: 0, tram: 8, 'tram-span': 3, 'tram-negative': 2, 'tram-extra': 3, atomic: 0.5 },
+  sourceWeights: { procedure: 1, technique: 0, tram: 8, 'tram-span': 3, 'tram-negative': 2, 'tram-window': 3, 'tram-extra': 3, atomic: 0.5 },
   linear: defaultLinearOptions,
 };
 

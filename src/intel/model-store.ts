@@ -20,7 +20,7 @@ import { buildTechniqueModel, defaultTechniqueModelOptions, TechniqueModel, type
 export const PRUNE_EPSILON = 0.01;
 
 /** Bump when the training recipe changes, so setup rebuilds. */
-export const TECHNIQUE_RECIPE = 'shape-lr-stack/3+windows+tram-extra-positive';
+export const TECHNIQUE_RECIPE = 'shape-lr-stack/3+windows+tram-extra-positive+window-examples';
 
 export function techniqueInputs(attackBundle: string, tramDir: string): string {
   const h = createHash('sha256').update(TECHNIQUE_RECIPE);

@@ -5,7 +5,7 @@
  * own as commands so a sentence listing several commands can support several
  * techniques. `SentenceScores` holds one row per unit.
  */
-import type { Range, ReportText } from '../text/index.js';
+import type { Range, ReportText, Sentence } from '../text/index.js';
 import { looksLikeCommand } from '../text/index.js';
 import type { SentenceScores } from './aggregate.js';
 import type { TechniqueClassifier } from './classifier.js';
@@ -65,6 +65,17 @@ export function wordWindows(text: string, range: Range, w: WindowOptions): Range
   return out;
 }
 
+/** Shape terms of a word window: its own text shape plus its sentence's kind and section (training and scoring alike). */
+export function windowShape(report: ReportText, s: Sentence, text: string, names?: TechniqueNames): string[] {
+  const context = sentenceShape(report, s, names).filter((t) => t.startsWith('@section:') || t.startsWith('@kind:'));
+  return [...textShape(text, names), ...context];
+}
+
+/** Is sentence `s` prose that gets word windows (prose, list items, quotes)? */
+export function windowedKind(s: Sentence): boolean {
+  return s.kind === 'prose' || s.kind === 'list-item' || s.kind === 'quote';
+}
+
 /** How many of the report's sentences are scored (all but the tail of a giant report). */
 export function scoredSentenceCount(report: ReportText, max = MAX_SCORED_SENTENCES): number {
   return Math.min(report.sentences.length, max);
@@ -78,7 +89,7 @@ export function scoringUnits(report: ReportText, max = MAX_SCORED_SENTENCES, win
     let count = 0;
     for (let j = 0; j < n && count < MAX_WINDOW_UNITS; j++) {
       const s = report.sentences[j]!;
-      if (s.kind !== 'prose' && s.kind !== 'list-item' && s.kind !== 'quote') continue;
+      if (!windowedKind(s)) continue;
       for (const r of wordWindows(report.text, s, windows)) {
         if (count++ >= MAX_WINDOW_UNITS) break;
         units.push({ ...r, sentence: j, kind: 'window' });
@@ -114,11 +125,9 @@ export function scoreSentences(clf: TechniqueClassifier, report: ReportText, nam
       const s = report.sentences[u.sentence]!;
       clf.predict(text, sentenceShape(report, s, names), buf);
       const words = (text.match(/[A-Za-z]{2,}/g) ?? []).length;
-      prose[j] = (s.kind === 'prose' || s.kind === 'list-item' || s.kind === 'quote') && words >= PROSE_WORDS ? 1 : 0;
+      prose[j] = windowedKind(s) && words >= PROSE_WORDS ? 1 : 0;
     } else if (u.kind === 'window') {
-      const s = report.sentences[u.sentence]!;
-      const context = sentenceShape(report, s, names).filter((t) => t.startsWith('@section:') || t.startsWith('@kind:'));
-      clf.predict(text, [...textShape(text, names), ...context], buf);
+      clf.predict(text, windowShape(report, report.sentences[u.sentence]!, text, names), buf);
       prose[j] = 1;
     } else {
       clf.predict(text, [...textShape(text, names), '@kind:command'], buf);

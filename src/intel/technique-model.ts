@@ -16,7 +16,7 @@ import { trainClassifier, defaultClassifierOptions, type ClassifierOptions, type
 import { defaultWindows, MAX_SCORED_SENTENCES, scoreSentences, scoringUnits, type WindowOptions } from './scoring.js';
 import { TechniqueNames } from './shape.js';
 import { AtomicLibrary } from './atomics.js';
-import { atomicSentences, attackSentences, RELEVANCE_LABEL, segmentTramReport, tramExtraSentences, tramSentences, tramSpanExamples, withParents, type SegmentedTramReport } from './training-data.js';
+import { atomicSentences, attackSentences, RELEVANCE_LABEL, segmentTramReport, tramExtraSentences, tramSentences, tramSpanExamples, tramWindowExamples, withParents, type LabelledSentence, type SegmentedTramReport } from './training-data.js';
 import { scoreMultiLabel } from './metrics.js';
 import { parentOf, readTram, type TramData, type TramReport } from './tram.js';
 
@@ -83,6 +83,11 @@ export function calibratedLabels(tram: TramData): Set<string> {
   return new Set(withParents(ids).filter((l) => l !== RELEVANCE_LABEL));
 }
 
+/** The examples taken from TRAM train reports: their sentences, gold spans and (when weighted) word windows. */
+export function tramReportExamples(reports: SegmentedTramReport[], names: TechniqueNames, opts: ClassifierOptions): LabelledSentence[] {
+  return [...tramSentences(reports, names), ...tramSpanExamples(reports, names), ...(opts.sourceWeights['tram-window'] > 0 ? tramWindowExamples(reports, names) : [])];
+}
+
 export function foldOf(index: number, folds: number): number {
   return index % folds;
 }
@@ -97,7 +102,7 @@ export function crossValidate(kb: KnowledgeBase, train: SegmentedTramReport[], l
     // TRAM's sentence files hold sentences of every report: drop the held-out fold's (and the test reports') here.
     const held = train.filter((_, i) => foldOf(i, opts.folds) === f).map((s) => s.report);
     const more = extra ? tramExtraSentences(kb, extra.tramDir, [...extra.test, ...held], names).sentences : [];
-    const clf = trainClassifier([...att, ...tramSentences(rest, names), ...tramSpanExamples(rest, names), ...more], { ...opts.classifier, onlyLabels: new Set([...labels, RELEVANCE_LABEL]) });
+    const clf = trainClassifier([...att, ...tramReportExamples(rest, names, opts.classifier), ...more], { ...opts.classifier, onlyLabels: new Set([...labels, RELEVANCE_LABEL]) });
     train.forEach((seg, i) => {
       if (foldOf(i, opts.folds) !== f) return;
       out[i] = { scores: scoreSentences(clf, seg.text, names, scoringUnits(seg.text, MAX_SCORED_SENTENCES, defaultWindows)), gold: new Set(seg.spans.map((s) => s.technique)) };
@@ -121,7 +126,7 @@ export function buildTechniqueModel(kb: KnowledgeBase, sources: BuildSources, op
   const att = [...attackSentences(kb, names), ...atomicSentences(kb, new AtomicLibrary(sources.atomicsDir), names)];
   const extraFinal = tramExtraSentences(kb, extra.tramDir, extra.test, names);
   const more = extraFinal.sentences;
-  const classifier = trainClassifier([...att, ...tramSentences(train, names), ...tramSpanExamples(train, names), ...more], opts.classifier);
+  const classifier = trainClassifier([...att, ...tramReportExamples(train, names, opts.classifier), ...more], opts.classifier);
   progress?.('final classifier', 1, 1);
   return new TechniqueModel(classifier, aggregator, { trainReports: train.length, folds: opts.folds, labels: classifier.labels.length, features: classifier.vocabulary.size, cv, windows: defaultWindows, tramExtraSentences: more.length, tramExtraDropped: extraFinal.dropped });
 }

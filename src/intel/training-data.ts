@@ -16,8 +16,9 @@ import { LeakGuard, normalizeForMatch } from '../embed/data/tram.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { UserError } from '../common/errors.js';
 import { join } from 'node:path';
+import { defaultWindows, windowedKind, windowShape, wordWindows, type WindowOptions } from './scoring.js';
 
-export type SentenceSource = 'procedure' | 'technique' | 'tram' | 'tram-span' | 'tram-negative' | 'tram-extra' | 'atomic';
+export type SentenceSource = 'procedure' | 'technique' | 'tram' | 'tram-span' | 'tram-negative' | 'tram-window' | 'tram-extra' | 'atomic';
 
 export interface LabelledSentence {
   text: string;
@@ -122,6 +123,35 @@ export function tramSpanExamples(reports: SegmentedTramReport[], names?: Techniq
     for (const sp of seg.spans) {
       const text = seg.text.text.slice(sp.start, sp.end).trim();
       if (text.length >= 8) out.push({ text, labels: withParents([sp.technique]), source: 'tram-span', group: seg.report.file, shape: textShape(text, names) });
+    }
+  }
+  return out;
+}
+
+/**
+ * The word windows of the train reports' long prose sentences (as
+ * `scoringUnits` cuts them), each labelled by the gold spans it holds
+ * (`spanInSentence`, with the window as the sentence) or a negative. At
+ * inference a window's score counts for its sentence; without these the
+ * classifier has seen windows only as gold-span phrases (positives) and
+ * scores fragments such as "a network instead of using a single IP address"
+ * as if they were one.
+ */
+export function tramWindowExamples(reports: SegmentedTramReport[], names?: TechniqueNames, windows: WindowOptions = defaultWindows): LabelledSentence[] {
+  const out: LabelledSentence[] = [];
+  for (const seg of reports) {
+    const spans = [...seg.spans].sort((a, b) => a.start - b.start);
+    for (const s of seg.text.sentences) {
+      if (!windowedKind(s)) continue;
+      for (const w of wordWindows(seg.text.text, s, windows)) {
+        const text = seg.text.text.slice(w.start, w.end);
+        const labels = new Set<string>();
+        for (const sp of spans) {
+          if (sp.start >= w.end) break;
+          if (spanInSentence(sp, w)) labels.add(sp.technique);
+        }
+        out.push({ text, labels: withParents(labels), source: 'tram-window', group: seg.report.file, shape: windowShape(seg.text, s, text, names) });
+      }
     }
   }
   return out;

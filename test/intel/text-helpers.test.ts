@@ -51,3 +51,20 @@ test('scoring units: sentences, word windows of long prose sentences, inline com
   assert.equal(scoringUnits(rep, 1, false).length, 1, 'capped at the first sentences');
   assert.deepEqual(wordWindows(rep.text, rep.sentences.at(-1)!, { words: 12, stride: 6, minWords: 18 }), [], 'short sentences have none');
 });
+
+test('window examples: the train reports\' word windows, labelled by the gold spans they hold, else negatives', async () => {
+  const { tramWindowExamples, segmentTramReport } = await import('../../src/intel/training-data.js');
+  const { scoringUnits } = await import('../../src/intel/scoring.js');
+  const long = 'After gaining access the operators used a renamed copy of the legitimate remote administration tool to move laterally between the finance servers and then dumped credentials from LSASS memory with a custom tool.';
+  const text = `Title line\n\n${long}\nShort one here.`;
+  const phrase = 'dumped credentials from LSASS memory';
+  const start = text.indexOf(phrase);
+  const seg = segmentTramReport({ file: 'w.json', title: 'w', text, spans: [{ start, end: start + phrase.length, technique: 'T1003.001', kind: 'label' }] });
+  const ex = tramWindowExamples([seg]);
+  const windows = scoringUnits(seg.text).filter((u) => u.kind === 'window');
+  assert.deepEqual(ex.map((e) => e.text), windows.map((w) => seg.text.text.slice(w.start, w.end)), 'the same windows inference scores');
+  assert.ok(ex.every((e) => e.source === 'tram-window'));
+  const holding = ex.filter((e) => e.text.includes(phrase));
+  assert.ok(holding.length > 0 && holding.every((e) => e.labels.includes('T1003.001') && e.labels.includes('T1003')));
+  assert.ok(ex.some((e) => e.labels.length === 0 && !e.text.includes('LSASS')), 'windows without a span are negatives');
+});
