@@ -57,7 +57,7 @@ const litKeys = new WeakMap<NeedLiteral, string>();
 function litKey(l: NeedLiteral): string {
   let k = litKeys.get(l);
   if (k === undefined) {
-    k = l.fields === null ? l.text + '\u0000*' : l.text + '\u0000' + l.fields.join('\u0001');
+    k = l.kind + '\u0000' + l.text + (l.fields === null ? '\u0000*' : '\u0000' + l.fields.join('\u0001'));
     litKeys.set(l, k);
   }
   return k;

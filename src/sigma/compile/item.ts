@@ -18,13 +18,27 @@ import { compileStringTest, requiredLiteral, testString, type StringTest } from 
 export type Pred = (v: EventView) => boolean;
 
 /**
- * A literal a match needs: lowercase text that occurs in the value of one of
- * `fields` (the event fields the item reads, after mapping), or in any value
- * when `fields` is null (keyword searches).
+ * How a literal sits in the lowercased field value of every match: the whole
+ * value (`eq`), its start, its end, or anywhere. Only `contains` needs the
+ * value scanned; the others are checked by lookups at the value's ends.
+ */
+export type LiteralKind = 'eq' | 'prefix' | 'suffix' | 'contains';
+
+/**
+ * A literal a match needs: lowercase text that occurs (as `kind` says) in the
+ * value of one of `fields` (the event fields the item reads, after mapping),
+ * or in any value when `fields` is null (keyword searches).
  */
 export interface NeedLiteral {
   text: string;
+  kind: LiteralKind;
   fields: readonly string[] | null;
+}
+
+/** A literal before it is tied to fields. */
+interface Lit {
+  text: string;
+  kind: LiteralKind;
 }
 
 export interface CompiledItem {
@@ -104,9 +118,27 @@ function withAnchors(parts: StringPart[], mods: readonly Modifier[]): StringPart
   return out;
 }
 
+function contains(text: string): Lit {
+  return { text, kind: 'contains' };
+}
+
 interface StringPlan {
   tests: StringTest[];
-  literals: string[];
+  literals: Lit[];
+}
+
+/**
+ * The literal a string test needs, positioned as the test positions it. The
+ * event side is lowercased: exact for a folded test (which compares the
+ * lowercased value itself); for a `cased` test a necessary condition, since
+ * lowercasing is a function of the string, except around the one
+ * context-dependent mapping (Greek final sigma), which gets no literal.
+ */
+function testLiteral(t: StringTest, fold: boolean): Lit {
+  const text = fold ? requiredLiteral(t) : requiredLiteral(t).toLowerCase();
+  if (!fold && /[\u03a3\u03c2]/.test(text)) return { text: '', kind: 'contains' };
+  const kind: LiteralKind = t.kind === 'eq' ? 'eq' : t.kind === 'prefix' ? 'prefix' : t.kind === 'suffix' ? 'suffix' : 'contains';
+  return { text, kind };
 }
 
 /** Build string tests for one Sigma string under a modifier chain. */
@@ -114,7 +146,7 @@ function planString(s: SigmaString, mods: readonly Modifier[], fold: boolean, da
   const expanded = mods.includes('expand') ? expandPlaceholders(s, placeholders) : [s.parts];
   const encoding = mods.some((m) => m === 'base64' || m === 'base64offset' || m === 'utf16le' || m === 'utf16be' || m === 'utf16' || m === 'wide');
   const tests: StringTest[] = [];
-  const literals: string[] = [];
+  const literals: Lit[] = [];
   for (const parts0 of expanded) {
     let variants: StringPart[][];
     if (encoding) {
@@ -127,7 +159,7 @@ function planString(s: SigmaString, mods: readonly Modifier[], fold: boolean, da
       parts = keyword && !mods.some((m) => m === 'startswith' || m === 'endswith') ? withAnchors(parts, ['contains']) : withAnchors(parts, mods);
       const t = compileStringTest(parts, fold);
       tests.push(t);
-      literals.push(fold ? requiredLiteral(t) : requiredLiteral(t).toLowerCase());
+      literals.push(testLiteral(t, fold));
     }
   }
   return { tests, literals };
@@ -302,7 +334,7 @@ export function compileItem(item: DetectionItem, fields: readonly string[] | nul
 
   type ValuePred = (raw: unknown, v: EventView, field: string, slot: number) => boolean;
   const valuePreds: ValuePred[] = [];
-  const literalsPerValue: Array<string[] | undefined> = [];
+  const literalsPerValue: Array<Lit[] | undefined> = [];
 
   for (const val of item.values) {
     const { pred, literals } = compileValue(val);
@@ -310,7 +342,7 @@ export function compileItem(item: DetectionItem, fields: readonly string[] | nul
     literalsPerValue.push(literals);
   }
 
-  function compileValue(val: SigmaValue): { pred: ValuePred; literals: string[] | undefined } {
+  function compileValue(val: SigmaValue): { pred: ValuePred; literals: Lit[] | undefined } {
     switch (val.type) {
       case 'string': {
         if (timeMod) {
@@ -320,7 +352,7 @@ export function compileItem(item: DetectionItem, fields: readonly string[] | nul
         }
         const plan = planString(val, mods, fold, dash, keyword, ctx.placeholders);
         const tests = plan.tests;
-        const lits = plan.literals.some((l) => l.length === 0) ? undefined : plan.literals;
+        const lits = plan.literals.some((l) => l.text.length === 0) ? undefined : plan.literals;
         if (keyword) {
           // Plain substring keywords search all values at once (joined by a separator no keyword contains).
           if (!dash && tests.every((t) => t.kind === 'contains' && !t.text.includes(TEXT_SEPARATOR))) {
@@ -377,12 +409,13 @@ export function compileItem(item: DetectionItem, fields: readonly string[] | nul
             if (t === text || t.toLowerCase() === rawLower) return true;
             return /^\s*-?\d+(\.\d+)?\s*$/.test(t) && Number(t) === n;
           }),
-          literals: keyword ? [text] : [text.length >= rawLower.length ? text : rawLower].filter((s) => s.length > 0),
+          // numeric strings compare by value (' 0517' is 517): the digits occur, not necessarily as the whole value
+          literals: (keyword ? [text] : [text.length >= rawLower.length ? text : rawLower].filter((s) => s.length > 0)).map(contains),
         };
       }
       case 'bool': {
         const b = val.value;
-        return { pred: (raw) => onValues(raw, (x) => (typeof x === 'boolean' ? x === b : typeof x === 'string' && x.toLowerCase() === String(b))), literals: [String(b)] };
+        return { pred: (raw) => onValues(raw, (x) => (typeof x === 'boolean' ? x === b : typeof x === 'string' && x.toLowerCase() === String(b))), literals: [contains(String(b))] };
       }
       case 'null':
         return { pred: (raw) => raw === undefined || raw === null, literals: undefined };
@@ -397,7 +430,7 @@ export function compileItem(item: DetectionItem, fields: readonly string[] | nul
         const minLength = regexMinLength(val.pattern);
         return {
           pred: (raw) => onValues(raw, (x) => { const t = scalarText(x); return t !== undefined && t.length >= minLength && re.test(t); }),
-          literals: lit.length >= 1 ? [lit] : undefined,
+          literals: lit.length >= 1 ? [contains(lit)] : undefined,
         };
       }
       case 'cidr': {
@@ -469,13 +502,14 @@ export function compileItem(item: DetectionItem, fields: readonly string[] | nul
 
   // Prefilter clauses (AND of ORs of literals): without `all`, every value must name a literal
   // (one clause); with `all`, each value that names literals is a clause of its own.
-  const dashFree = (l: string): string => (dash ? l.split(/[-\/\u2013\u2014\u2015]/).reduce((a, b) => (b.length > a.length ? b : a), '') : l);
-  let texts: string[][] = [];
+  // windash compares a normalised value: only the longest dash-free piece is known, somewhere in it.
+  const dashFree = (l: Lit): Lit => (dash ? contains(l.text.split(/[-\/\u2013\u2014\u2015]/).reduce((a, b) => (b.length > a.length ? b : a), '')) : l);
+  let lits: Lit[][] = [];
   if (!neq) {
-    if (all) texts = literalsPerValue.filter((l): l is string[] => l !== undefined).map((l) => l.map(dashFree));
-    else if (literalsPerValue.every((l) => l !== undefined)) texts = [(literalsPerValue.flat() as string[]).map(dashFree)];
+    if (all) lits = literalsPerValue.filter((l): l is Lit[] => l !== undefined).map((l) => l.map(dashFree));
+    else if (literalsPerValue.every((l) => l !== undefined)) lits = [(literalsPerValue.flat() as Lit[]).map(dashFree)];
   }
-  const needs = texts.map((clause) => clause.map((text): NeedLiteral => ({ text, fields })));
+  const needs = lits.map((clause) => clause.map((l): NeedLiteral => ({ text: l.text, kind: l.kind, fields })));
   return { test, needs };
 }
 

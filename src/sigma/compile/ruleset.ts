@@ -12,9 +12,11 @@
  * plus those without conditions.
  *
  * Prefilter: within a dispatch group, a unit whose detection names required
- * literals is tried only when every clause of its literal CNF is found in the
- * fields it reads (`compile/literal-index.ts`); a unit that cannot name
- * literals is always tried.
+ * literals is tried only when every clause the literal index checks for it
+ * has a hit in the fields it reads (`compile/literal-index.ts`), and the
+ * clauses the index leaves out hold (`compile/literal-check.ts`; the split
+ * is `compile/literal-plan.ts`); a unit that cannot name literals is always
+ * tried.
  */
 import type { Issue } from '../../common/errors.js';
 import type { LogsourceBranch, RuleCollection, SigmaCorrelation, SigmaFilter, SigmaRule } from '../rule/types.js';
@@ -23,7 +25,10 @@ import { derivedRequirement } from './dispatch.js';
 import { EventView, fieldSlot, keyText, scalarText } from './event.js';
 import { applyFilters, filtersFor } from './filters.js';
 import { CompileError } from './item.js';
+import { compileClauseCheck } from './literal-check.js';
 import { fold, HitState, LiteralIndex, type GatedUnit } from './literal-index.js';
+import { planSubstringClauses, splitClauses } from './literal-plan.js';
+import type { NeedLiteral } from './item.js';
 import type { CompiledRule, CompiledRuleSet, CompileOptions, EventFields, RuleMatch, RuleRef } from './types.js';
 
 interface Cond {
@@ -44,6 +49,8 @@ interface Unit {
   gated: boolean;
   /** Event fields the unit's items read (after field mapping); null = a keyword search (any field). */
   fields: Array<string | null>;
+  /** Prefilter clauses the literal index leaves to the candidate (`literal-check.ts`). */
+  verify?: (v: EventView) => boolean;
 }
 
 /** Fields always worth dispatching on; the pipeline's condition fields are added. */
@@ -359,27 +366,17 @@ export function compileRules(input: RuleCollection | readonly SigmaRule[], optio
     unitsOfRule[p.rule]!.push(u);
   }
 
-  // Clause ids are global (a unit keeps its ids in every group it belongs to).
-  const unitClauses = new Uint8Array(units.length);
-  const gatedInfo: GatedUnit[] = [];
-  let clauseIds = 0;
-  for (const u of units) {
-    // Clauses with a keyword literal would need every value of every event scanned in JS, which costs more than
-    // the keyword test itself (native `includes` per value): those clauses are not used for gating.
-    const needs = u.det.needs.filter((c) => c.every((l) => l.fields !== null));
-    if (needs.length === 0) continue;
-    u.gated = true;
-    unitClauses[u.id] = needs.length;
-    gatedInfo[u.id] = { id: u.id, clauseBase: clauseIds, needs };
-    clauseIds += needs.length;
-  }
-  const state = new HitState(clauseIds, unitClauses);
+  // Clauses with a keyword literal would need every value of every event scanned in JS, which costs more than
+  // the keyword test itself (native `includes` per value): those clauses are not used for gating.
+  const usable: NeedLiteral[][][] = units.map((u) => u.det.needs.filter((c) => c.every((l) => l.fields !== null)));
+  for (const u of units) u.gated = usable[u.id]!.length > 0;
 
   const signatures = new Map<string, Signature>();
   const global: Group = { plain: [], gated: [] };
+  const place = (g: Group, u: Unit): void => void (u.gated ? g.gated : g.plain).push(u);
   for (const u of units) {
     if (u.conds.length === 0) {
-      (u.gated ? global.gated : global.plain).push(u);
+      place(global, u);
       continue;
     }
     // Key on all condition fields unless the combinations explode; then on the most selective one.
@@ -397,17 +394,44 @@ export function compileRules(input: RuleCollection | readonly SigmaRule[], optio
     for (const key of combinations(u.conds, fields)) {
       let g = sig.groups.get(key);
       if (!g) sig.groups.set(key, (g = { plain: [], gated: [] }));
-      (u.gated ? g.gated : g.plain).push(u);
+      place(g, u);
     }
   }
+  const allGroups: Group[] = [];
+  for (const sig of signatures.values()) allGroups.push(...sig.groups.values());
+  allGroups.push(global);
+
+  // Which clauses each group's index checks (`literal-plan.ts`); a unit in several groups takes the
+  // choice of the first (any choice is sound: every clause is necessary).
+  const chosen = new Int32Array(units.length).fill(-2);
+  const scannedBy: Array<Set<string>> = [];
+  for (const g of allGroups) {
+    const plan = planSubstringClauses(g.gated.map((u) => usable[u.id]!));
+    g.gated.forEach((u, i) => {
+      if (chosen[u.id] !== -2) return;
+      chosen[u.id] = plan.chosen[i]!;
+      scannedBy[u.id] = plan.scanned;
+    });
+  }
+  const unitClauses = new Uint8Array(units.length);
+  const gatedInfo: GatedUnit[] = [];
+  let clauseIds = 0;
+  for (const u of units) {
+    if (!u.gated) continue;
+    const scanned = scannedBy[u.id]!;
+    const { indexed, verify } = splitClauses(usable[u.id]!, chosen[u.id]!, (f) => scanned.has(f));
+    if (verify.length > 0) u.verify = compileClauseCheck(verify);
+    unitClauses[u.id] = indexed.length;
+    gatedInfo[u.id] = { id: u.id, clauseBase: clauseIds, needs: indexed };
+    clauseIds += indexed.length;
+  }
+  const state = new HitState(clauseIds, unitClauses);
   const allIndexes: LiteralIndex[] = [];
-  const indexFor = (g: Group): void => {
-    if (g.gated.length === 0) return;
+  for (const g of allGroups) {
+    if (g.gated.length === 0) continue;
     g.index = new LiteralIndex(g.gated.map((u) => gatedInfo[u.id]!));
     allIndexes.push(g.index);
-  };
-  for (const sig of signatures.values()) for (const g of sig.groups.values()) indexFor(g);
-  indexFor(global);
+  }
   const dispatcher = new Dispatcher(signatures.values());
 
   const ruleSeen = new Uint32Array(rules.length);
@@ -423,6 +447,7 @@ export function compileRules(input: RuleCollection | readonly SigmaRule[], optio
   function tryUnit(u: Unit, out: RuleMatch[]): void {
     if (ruleSeen[u.rule] === epoch) return;
     if (!checkConds(view, u.residual)) return;
+    if (u.verify !== undefined && !u.verify(view)) return;
     if (!u.det.test(view)) return;
     ruleSeen[u.rule] = epoch;
     out.push({ rule: rules[u.rule]!, selections: matchedSearches(u.det, view) });
