@@ -10,6 +10,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { compileRules, loadRuleText, type CompiledRuleSet } from '../../../src/sigma/index.js';
 import { loadPipeline } from '../../../src/sigma/pipeline/index.js';
+import { fired } from './fired.js';
 import { planSubstringClauses, splitClauses } from '../../../src/sigma/compile/literal-plan.js';
 import type { NeedLiteral } from '../../../src/sigma/compile/item.js';
 
@@ -19,13 +20,6 @@ function rules(body: string): CompiledRuleSet {
   const set = compileRules(c, { pipeline: loadPipeline(['windows']) });
   assert.deepEqual(set.issues, []);
   return set;
-}
-
-function fired(set: CompiledRuleSet, event: Record<string, unknown>): string[] {
-  const fast = set.matchEvent(event).map((m) => m.rule.ref.title).sort();
-  const slow = set.rules.filter((r) => r.match(event) !== undefined).map((r) => r.ref.title).sort();
-  assert.deepEqual(fast, slow, `fast path disagrees with brute force on ${JSON.stringify(event)}`);
-  return fast;
 }
 
 let n = 0;

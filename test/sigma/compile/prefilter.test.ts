@@ -10,6 +10,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { compileRules, loadRuleText, type CompiledRuleSet } from '../../../src/sigma/index.js';
 import { loadPipeline } from '../../../src/sigma/pipeline/index.js';
+import { fired } from './fired.js';
 import { regexMinLength } from '../../../src/sigma/compile/regex-length.js';
 import { RE2JS } from 're2js';
 
@@ -17,14 +18,6 @@ function rules(body: string): CompiledRuleSet {
   const c = loadRuleText(body, 'prefilter.yml');
   assert.deepEqual(c.issues, []);
   return compileRules(c, { pipeline: loadPipeline(['windows']) });
-}
-
-/** Titles matched by the fast path, checked against brute force. */
-function fired(set: CompiledRuleSet, event: Record<string, unknown>): string[] {
-  const fast = set.matchEvent(event).map((m) => m.rule.ref.title).sort();
-  const slow = set.rules.filter((r) => r.match(event) !== undefined).map((r) => r.ref.title).sort();
-  assert.deepEqual(fast, slow, `fast path disagrees with brute force on ${JSON.stringify(event)}`);
-  return fast;
 }
 
 let n = 0;
