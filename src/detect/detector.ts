@@ -214,7 +214,10 @@ export class Detector {
 
     const units: DetectionUnit[] = [];
     const matcher = this.opts.matcher;
-    for (const { seq, lineage, pattern, lh } of prepared) {
+    // the window's sequences searched together (see `SemanticMatcher.matchMany`)
+    const candidates = matcher ? matcher.matchMany(prepared.map((p) => sequenceText(p.seq))) : [];
+    for (let i = 0; i < prepared.length; i++) {
+      const { seq, lineage, pattern, lh } = prepared[i]!;
       units.push({
         id: seq.id,
         host: seq.host,
@@ -226,7 +229,7 @@ export class Detector {
         text: seq.text,
         evidence: seq.events.slice(0, MAX_UNIT_EVIDENCE),
         eventCount: seq.events.length,
-        candidates: matcher ? matcher.match(sequenceText(seq)) : [],
+        candidates: candidates[i] ?? [],
         hits: hitsOf.get(seq) ?? [],
         pattern,
         patternCells: this.patternSpread.count(pattern),

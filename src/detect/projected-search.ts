@@ -24,49 +24,40 @@ export interface ProjectedSearchOptions {
   shortlist?: number;
 }
 
-/** Top-k (id, score) on typed arrays: a min-heap of the k best so far. */
-class Best {
-  readonly ids: Int32Array;
-  readonly keys: Float64Array;
-  size = 0;
-  constructor(readonly k: number) {
-    this.ids = new Int32Array(k);
-    this.keys = new Float64Array(k);
-  }
-  reset(): void {
-    this.size = 0;
-  }
-  get floor(): number {
-    return this.size < this.k ? -Infinity : this.keys[0]!;
-  }
-  offer(id: number, key: number): void {
-    if (this.size < this.k) {
-      let i = this.size++;
-      while (i > 0) {
-        const p = (i - 1) >> 1;
-        if (this.keys[p]! <= key) break;
-        this.keys[i] = this.keys[p]!;
-        this.ids[i] = this.ids[p]!;
-        i = p;
-      }
-      this.keys[i] = key;
-      this.ids[i] = id;
-      return;
+/**
+ * The k-th largest of values[0..m) (1 ≤ k ≤ m), reordering them:
+ * quickselect with a three-way partition (many equal values stay linear).
+ */
+function kthLargest(values: Float64Array, m: number, k: number): number {
+  let lo = 0;
+  let hi = m - 1;
+  const want = k - 1; // position in descending order
+  for (;;) {
+    if (lo >= hi) return values[lo]!;
+    const mid = (lo + hi) >> 1;
+    // median of three as the pivot
+    const a = values[lo]!;
+    const b = values[mid]!;
+    const c = values[hi]!;
+    const pivot = a < b ? (b < c ? b : a < c ? c : a) : a < c ? a : b < c ? c : b;
+    // [lo, gt) > pivot, [gt, i) == pivot, (lt, hi] < pivot
+    let gt = lo;
+    let i = lo;
+    let lt = hi;
+    while (i <= lt) {
+      const v = values[i]!;
+      if (v > pivot) {
+        values[i] = values[gt]!;
+        values[gt++] = v;
+        i++;
+      } else if (v < pivot) {
+        values[i] = values[lt]!;
+        values[lt--] = v;
+      } else i++;
     }
-    if (key <= this.keys[0]!) return;
-    let i = 0;
-    for (;;) {
-      const l = 2 * i + 1;
-      if (l >= this.size) break;
-      const r = l + 1;
-      const c = r < this.size && this.keys[r]! < this.keys[l]! ? r : l;
-      if (this.keys[c]! >= key) break;
-      this.keys[i] = this.keys[c]!;
-      this.ids[i] = this.ids[c]!;
-      i = c;
-    }
-    this.keys[i] = key;
-    this.ids[i] = id;
+    if (want < gt) hi = gt - 1;
+    else if (want <= lt) return pivot;
+    else lo = lt + 1;
   }
 }
 
@@ -111,104 +102,309 @@ function principalBasis(x: Float32Array, n: number, d: number, r: number): Float
   return q;
 }
 
+/**
+ * What the projection is made of, in shared memory: a worker thread given it
+ * searches the same index without recomputing the projection.
+ */
+export interface ProjectedState {
+  dims: number;
+  /** d × dims, row-major. */
+  basis: Float64Array;
+  /** n × dims, column by column, float32 (see `ProjectedSearch.projected`). */
+  projected: Float32Array;
+}
+
+/** Queries searched together (see `rankMany`). */
+const BATCH = 64;
+/** Entries per block of the batched first pass: 4 columns × 1024 float32 (16 KiB) stay in the L1 cache for the whole batch. */
+const BLOCK = 1024;
+
+function sharedFloat64(n: number): Float64Array {
+  return new Float64Array(new SharedArrayBuffer(n * Float64Array.BYTES_PER_ELEMENT));
+}
+
 export class ProjectedSearch {
   readonly dims: number;
   readonly shortlist: number;
   private readonly basis: Float64Array;
   /**
    * The projected entries column by column (projected[c * n + i] = entry i on
-   * direction c), rounded to float32 precision: the first pass then runs four
-   * directions at a time down contiguous columns, about twice as fast as row
-   * by row, with the same sums in the same order as the row-major loop.
+   * direction c), in float32 (half the memory to stream per query; the sums
+   * are still taken in float64): the first pass then runs four directions at
+   * a time down contiguous columns, about twice as fast as row by row, with
+   * the same sums in the same order as the row-major loop.
    */
-  private readonly projected: Float64Array;
-  private readonly firstPass: Float64Array;
-  private readonly techniqueOf: string[];
-  private readonly qp: Float64Array;
-  private readonly best: Best;
+  private readonly projected: Float32Array;
+  /** Per entry its technique as a number (-1: none), per number the technique. */
+  private readonly techniqueNo: Int32Array;
+  private readonly techniques: string[];
+  private readonly groupMax: Float64Array;
+  /** First-pass scores of the entries that may be shortlisted (scratch for `kthLargest`). */
+  private readonly candidates: Float64Array;
+  private readonly candidateRows: Int32Array;
+  /** Rows of the current shortlist. */
+  private readonly shortlisted: Int32Array;
+  /** Work space for a batch of up to `BATCH` queries (see `rankMany`). */
   private readonly q64: Float64Array;
+  private readonly qp: Float64Array;
+  private readonly firstPass: Float64Array;
+  /** Per query of the batch and technique number: best exact score and row so far; `seen` marks which are set. */
+  private readonly bestScore: Float64Array;
+  private readonly bestRow: Int32Array;
+  private readonly seen: Uint8Array;
+  private readonly pairs: Int32Array;
+  private readonly pairScores: Float64Array;
 
   constructor(
     private readonly index: VectorIndex,
-    opts: ProjectedSearchOptions = {},
+    opts: ProjectedSearchOptions & { state?: ProjectedState } = {},
   ) {
     const d = index.dim;
     const n = index.size;
-    this.dims = Math.max(1, Math.min(d, opts.dims ?? 32));
     this.shortlist = Math.max(1, Math.min(n || 1, opts.shortlist ?? 768));
-    const x = index.vectors;
-    const r = this.dims;
-    this.basis = principalBasis(x, n, d, r);
-    this.projected = new Float64Array(n * r);
-    for (let i = 0; i < n; i++) {
-      for (let c = 0; c < r; c++) {
-        let s = 0;
-        for (let a = 0; a < d; a++) s += x[i * d + a]! * this.basis[a * r + c]!;
-        this.projected[c * n + i] = Math.fround(s);
+    if (opts.state) {
+      const st = opts.state;
+      if (st.basis.length !== d * st.dims || st.projected.length !== n * st.dims) throw new Error('projected state does not fit this index');
+      this.dims = st.dims;
+      this.basis = st.basis;
+      this.projected = st.projected;
+    } else {
+      this.dims = Math.max(1, Math.min(d, opts.dims ?? 32));
+      const x = index.vectors;
+      const r = this.dims;
+      this.basis = sharedFloat64(d * r);
+      this.basis.set(principalBasis(x, n, d, r));
+      this.projected = new Float32Array(new SharedArrayBuffer(n * r * Float32Array.BYTES_PER_ELEMENT));
+      for (let i = 0; i < n; i++) {
+        for (let c = 0; c < r; c++) {
+          let s = 0;
+          for (let a = 0; a < d; a++) s += x[i * d + a]! * this.basis[a * r + c]!;
+          this.projected[c * n + i] = s;
+        }
       }
     }
-    this.firstPass = new Float64Array(n);
-    this.techniqueOf = Array.from({ length: n }, (_, i) => index.entry(i)?.meta.technique ?? '');
-    this.qp = new Float64Array(r);
-    this.q64 = new Float64Array(d);
-    this.best = new Best(this.shortlist);
+    const numbers = new Map<string, number>();
+    this.techniques = [];
+    this.techniqueNo = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      const t = index.entry(i)?.meta.technique ?? '';
+      let no = -1;
+      if (t) {
+        no = numbers.get(t) ?? -1;
+        if (no < 0) {
+          no = this.techniques.push(t) - 1;
+          numbers.set(t, no);
+        }
+      }
+      this.techniqueNo[i] = no;
+    }
+    this.candidates = new Float64Array(n);
+    this.candidateRows = new Int32Array(n);
+    this.shortlisted = new Int32Array(this.shortlist);
+    this.groupMax = new Float64Array(this.shortlist);
+    const t = this.techniques.length;
+    this.q64 = new Float64Array(BATCH * d);
+    this.qp = new Float64Array(BATCH * this.dims);
+    this.firstPass = new Float64Array(BATCH * n);
+    this.bestScore = new Float64Array(BATCH * t);
+    this.bestRow = new Int32Array(BATCH * t);
+    this.seen = new Uint8Array(BATCH * t);
+    this.pairs = new Int32Array(BATCH * this.shortlist);
+    this.pairScores = new Float64Array(BATCH * this.shortlist);
+  }
+
+  /** The projection, for `new ProjectedSearch(sameIndex, { state })` elsewhere (shared, not copied). */
+  state(): ProjectedState {
+    return { dims: this.dims, basis: this.basis, projected: this.projected };
   }
 
   /** The `top` best techniques for a unit query vector, each with its best entry (exact score). */
   rank(query: Float32Array, top: number): RankedEntry[] {
+    return this.rankMany([query], top)[0]!;
+  }
+
+  /**
+   * `rank` for several queries at once, with the same results: the first
+   * pass runs block by block over the entries, each block of projected
+   * columns read once for up to `BATCH` queries (the columns are megabytes,
+   * so one query at a time spends its time waiting for memory), and the
+   * exact rescoring visits the shortlisted rows of all queries in row order.
+   */
+  rankMany(queries: readonly Float32Array[], top: number): RankedEntry[][] {
+    const out: RankedEntry[][] = [];
+    for (let s = 0; s < queries.length; s += BATCH) out.push(...this.batch(queries.slice(s, s + BATCH), top));
+    return out;
+  }
+
+  private batch(queries: readonly Float32Array[], top: number): RankedEntry[][] {
     const d = this.index.dim;
     const r = this.dims;
     const n = this.index.size;
-    const x = this.index.vectors;
-    let norm = 0;
-    for (let a = 0; a < d; a++) norm += query[a]! * query[a]!;
-    const inv = norm > 0 ? 1 / Math.sqrt(norm) : 0;
-    for (let a = 0; a < d; a++) this.q64[a] = query[a]! * inv;
+    const nq = queries.length;
+    const q64 = this.q64;
     const qp = this.qp;
-    for (let c = 0; c < r; c++) {
-      let s = 0;
-      for (let a = 0; a < d; a++) s += this.q64[a]! * this.basis[a * r + c]!;
-      qp[c] = s;
+    for (let b = 0; b < nq; b++) {
+      const query = queries[b]!;
+      let norm = 0;
+      for (let a = 0; a < d; a++) norm += query[a]! * query[a]!;
+      const inv = norm > 0 ? 1 / Math.sqrt(norm) : 0;
+      const qo = b * d;
+      for (let a = 0; a < d; a++) q64[qo + a] = query[a]! * inv;
+      for (let c = 0; c < r; c++) {
+        let s = 0;
+        for (let a = 0; a < d; a++) s += q64[qo + a]! * this.basis[a * r + c]!;
+        qp[b * r + c] = s;
+      }
     }
-    // first pass: every entry in the subspace (sums grouped by four directions, as s += y0q0 + y1q1 + y2q2 + y3q3)
+    this.firstPassOf(nq);
+    // the shortlists, then their rows in row order, each scored exactly for every query that holds it
+    let pairCount = 0;
+    for (let b = 0; b < nq; b++) {
+      const count = this.shortlistOf(this.firstPass.subarray(b * n, b * n + n));
+      for (let k = 0; k < count; k++) this.pairs[pairCount++] = this.shortlisted[k]! * BATCH + b;
+    }
+    const pairs = this.pairs.subarray(0, pairCount).sort();
+    const t = this.techniques.length;
+    this.seen.fill(0, 0, nq * t);
+    const x = this.index.vectors;
+    const scores = this.pairScores;
+    // four rows at a time: four independent sums, each added up in the same order as one at a time
+    let p = 0;
+    for (; p + 4 <= pairCount; p += 4) {
+      const r0 = Math.floor(pairs[p]! / BATCH);
+      const r1 = Math.floor(pairs[p + 1]! / BATCH);
+      const r2 = Math.floor(pairs[p + 2]! / BATCH);
+      const r3 = Math.floor(pairs[p + 3]! / BATCH);
+      const x0 = r0 * d;
+      const x1 = r1 * d;
+      const x2 = r2 * d;
+      const x3 = r3 * d;
+      const q0 = (pairs[p]! - r0 * BATCH) * d;
+      const q1 = (pairs[p + 1]! - r1 * BATCH) * d;
+      const q2 = (pairs[p + 2]! - r2 * BATCH) * d;
+      const q3 = (pairs[p + 3]! - r3 * BATCH) * d;
+      let e0 = 0;
+      let e1 = 0;
+      let e2 = 0;
+      let e3 = 0;
+      for (let a = 0; a < d; a++) {
+        e0 += x[x0 + a]! * q64[q0 + a]!;
+        e1 += x[x1 + a]! * q64[q1 + a]!;
+        e2 += x[x2 + a]! * q64[q2 + a]!;
+        e3 += x[x3 + a]! * q64[q3 + a]!;
+      }
+      scores[p] = e0;
+      scores[p + 1] = e1;
+      scores[p + 2] = e2;
+      scores[p + 3] = e3;
+    }
+    for (; p < pairCount; p++) {
+      const row = Math.floor(pairs[p]! / BATCH);
+      const xo = row * d;
+      const qo = (pairs[p]! - row * BATCH) * d;
+      let e = 0;
+      for (let a = 0; a < d; a++) e += x[xo + a]! * q64[qo + a]!;
+      scores[p] = e;
+    }
+    // per query and technique its best entry; rows come in ascending order, so a tie keeps the lower row
+    for (let p = 0; p < pairCount; p++) {
+      const row = Math.floor(pairs[p]! / BATCH);
+      const tech = this.techniqueNo[row]!;
+      if (tech < 0) continue;
+      const slot = (pairs[p]! - row * BATCH) * t + tech;
+      const e = scores[p]!;
+      if (this.seen[slot] === 0 || e > this.bestScore[slot]!) {
+        this.seen[slot] = 1;
+        this.bestScore[slot] = e;
+        this.bestRow[slot] = row;
+      }
+    }
+    const results: RankedEntry[][] = [];
+    for (let b = 0; b < nq; b++) {
+      const list: RankedEntry[] = [];
+      const o = b * t;
+      for (let tech = 0; tech < t; tech++) if (this.seen[o + tech] === 1) list.push({ technique: this.techniques[tech]!, row: this.bestRow[o + tech]!, score: this.bestScore[o + tech]! });
+      list.sort((u, v) => v.score - u.score || u.row - v.row);
+      results.push(list.slice(0, top));
+    }
+    return results;
+  }
+
+  /**
+   * firstPass[b·n + i] = query b's projection · entry i's, for the first `nq`
+   * queries of the work space (sums grouped by four directions, as
+   * s += y0q0 + y1q1 + y2q2 + y3q3, in the same order for every layout).
+   */
+  private firstPassOf(nq: number): void {
+    const r = this.dims;
+    const n = this.index.size;
     const y = this.projected;
+    const qp = this.qp;
     const acc = this.firstPass;
-    acc.fill(0);
-    let c = 0;
-    for (; c + 4 <= r; c += 4) {
-      const q0 = qp[c]!;
-      const q1 = qp[c + 1]!;
-      const q2 = qp[c + 2]!;
-      const q3 = qp[c + 3]!;
-      const o0 = c * n;
-      const o1 = o0 + n;
-      const o2 = o1 + n;
-      const o3 = o2 + n;
-      for (let i = 0; i < n; i++) acc[i]! += y[o0 + i]! * q0 + y[o1 + i]! * q1 + y[o2 + i]! * q2 + y[o3 + i]! * q3;
+    acc.fill(0, 0, nq * n);
+    for (let i0 = 0; i0 < n; i0 += BLOCK) {
+      const i1 = Math.min(n, i0 + BLOCK);
+      let c = 0;
+      for (; c + 4 <= r; c += 4) {
+        const o0 = c * n;
+        const o1 = o0 + n;
+        const o2 = o1 + n;
+        const o3 = o2 + n;
+        for (let b = 0; b < nq; b++) {
+          const q0 = qp[b * r + c]!;
+          const q1 = qp[b * r + c + 1]!;
+          const q2 = qp[b * r + c + 2]!;
+          const q3 = qp[b * r + c + 3]!;
+          const ob = b * n;
+          for (let i = i0; i < i1; i++) acc[ob + i]! += y[o0 + i]! * q0 + y[o1 + i]! * q1 + y[o2 + i]! * q2 + y[o3 + i]! * q3;
+        }
+      }
+      for (; c < r; c++) {
+        const o = c * n;
+        for (let b = 0; b < nq; b++) {
+          const q = qp[b * r + c]!;
+          const ob = b * n;
+          for (let i = i0; i < i1; i++) acc[ob + i]! += y[o + i]! * q;
+        }
+      }
     }
-    for (; c < r; c++) {
-      const q = qp[c]!;
-      const o = c * n;
-      for (let i = 0; i < n; i++) acc[i]! += y[o + i]! * q;
+  }
+
+  /**
+   * The best `shortlist` entries by first-pass score (a lower row wins a
+   * tie) into `shortlisted`, in row order; returns how many. Entries below
+   * the smallest of `shortlist` disjoint group maxima cannot be among them
+   * (each maximum is a distinct entry at least that good), so only the rest
+   * are ranked to find the cut.
+   */
+  private shortlistOf(acc: Float64Array): number {
+    const n = acc.length;
+    const k = this.shortlist;
+    const gm = this.groupMax;
+    gm.fill(-Infinity);
+    for (let base = 0; base < n; base += k) {
+      const m = Math.min(k, n - base);
+      for (let j = 0; j < m; j++) if (acc[base + j]! > gm[j]!) gm[j] = acc[base + j]!;
     }
-    const best = this.best;
-    best.reset();
-    for (let i = 0; i < n; i++) {
-      const s = acc[i]!;
-      if (s > best.floor) best.offer(i, s);
+    let floor = Infinity;
+    for (let j = 0; j < k; j++) if (gm[j]! < floor) floor = gm[j]!;
+    // the entries that may be shortlisted, in row order, and their scores (reordered by `kthLargest`)
+    const rows = this.candidateRows;
+    const cand = this.candidates;
+    let m = 0;
+    for (let i = 0; i < n; i++) if (acc[i]! >= floor) rows[m++] = i;
+    for (let j = 0; j < m; j++) cand[j] = acc[rows[j]!]!;
+    const cut = kthLargest(cand, m, k);
+    let above = 0;
+    for (let j = 0; j < m; j++) if (cand[j]! > cut) above++;
+    // everything above the cut, and entries at the cut in row order until the list is full
+    let ties = k - above;
+    let count = 0;
+    const out = this.shortlisted;
+    for (let j = 0; j < m; j++) {
+      const v = acc[rows[j]!]!;
+      if (v > cut || (v === cut && ties-- > 0)) out[count++] = rows[j]!;
     }
-    const perTechnique = new Map<string, RankedEntry>();
-    const q = this.q64;
-    for (let k = 0; k < best.size; k++) {
-      const row = best.ids[k]!;
-      const t = this.techniqueOf[row];
-      if (!t) continue;
-      const base = row * d;
-      let s = 0;
-      for (let a = 0; a < d; a++) s += x[base + a]! * q[a]!;
-      const known = perTechnique.get(t);
-      if (!known || s > known.score || (s === known.score && row < known.row)) perTechnique.set(t, { technique: t, row, score: s });
-    }
-    return [...perTechnique.values()].sort((a, b) => b.score - a.score || a.row - b.row).slice(0, top);
+    return count;
   }
 }

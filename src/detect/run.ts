@@ -6,9 +6,9 @@
  * kept.
  */
 import type { Issue } from '../common/errors.js';
-import { normalizeAll } from '../logs/normalize.js';
-import { readRecords } from '../logs/read.js';
-import type { LogRecord } from '../logs/record.js';
+import type { NormalizedEvent } from '../logs/event.js';
+import { Normalizer } from '../logs/normalize.js';
+import { readRecordBatches } from '../logs/read.js';
 import type { Detector } from './detector.js';
 
 export class IssueCollector {
@@ -44,19 +44,22 @@ export async function feedFile(detector: Detector, file: string, opts: FeedOptio
     opts.onIssue?.(i);
   };
   const readOpts = { onIssue, ...(opts.signal ? { signal: opts.signal } : {}) };
-  async function* tapped(): AsyncGenerator<LogRecord> {
-    for await (const rec of readRecords(file, readOpts)) {
+  // records a chunk at a time, each through the rules and the normaliser into the detector, without an await per record
+  const normalizer = new Normalizer({ onIssue });
+  const toDetector = (ev: NormalizedEvent) => {
+    detector.addEvent(ev);
+    events++;
+  };
+  reading: for await (const batch of readRecordBatches(file, readOpts)) {
+    for (const rec of batch) {
       detector.addRecord(rec);
       records++;
       if ((records & 0x3fff) === 0) opts.onTick?.(records, file);
-      yield rec;
-      if (records >= max) break;
+      normalizer.push(rec, toDetector);
+      if (records >= max) break reading;
     }
   }
-  for await (const ev of normalizeAll(tapped(), { onIssue })) {
-    detector.addEvent(ev);
-    events++;
-  }
+  normalizer.flush(toDetector);
   // a file that gave nothing and no reason why (empty, blank lines only) is worth a word: it may be the wrong file
   if (records === 0 && issues === 0) onIssue({ severity: 'warning', code: 'empty-file', message: 'file is empty or blank (no events)', place: { file } });
   detector.endFile();

@@ -16,7 +16,7 @@ import { LOG_TOWER, type EmbedModel } from '../embed/model.js';
 import { buildTechniqueIndex, rankTechniques } from '../embed/semantic-search.js';
 import type { VectorIndex } from '../embed/vector/vector-index.js';
 import type { IntelEntry } from './intel.js';
-import { ProjectedSearch } from './projected-search.js';
+import { ProjectedSearch, type ProjectedState } from './projected-search.js';
 import type { MatchEvidence } from './types.js';
 
 /** One technique the nearest entries point at, before calibration. */
@@ -33,13 +33,18 @@ export interface SemanticMatcherOptions {
   cacheSize?: number;
   /** `projected` (default): two-pass search (see projected-search.ts); `exact`: brute force over every entry. */
   search?: 'projected' | 'exact';
+  /** The projection another matcher over the same index computed (`projectedState`), shared instead of recomputed. */
+  projected?: ProjectedState;
 }
 
 const EVIDENCE_TEXT = 200;
+/** Texts encoded and searched together (see `matchMany`). */
+const ENCODE_BATCH = 64;
 
 export class SemanticMatcher {
   private readonly cache = new Map<string, RawCandidate[]>();
-  private readonly vec: Float32Array;
+  /** Encoded queries of one batch. */
+  private readonly vecs: Float32Array;
   readonly candidates: number;
   private readonly cacheSize: number;
   /** Texts encoded and searched (cache misses). */
@@ -55,28 +60,36 @@ export class SemanticMatcher {
     private readonly reports: ReadonlyMap<string, IntelEntry['report']> = new Map(),
     opts: SemanticMatcherOptions = {},
   ) {
-    this.vec = new Float32Array(model.dim);
+    this.vecs = new Float32Array(ENCODE_BATCH * model.dim);
     this.candidates = Math.max(2, opts.candidates ?? 8);
     this.cacheSize = Math.max(1, opts.cacheSize ?? 200_000);
-    this.projected = (opts.search ?? 'projected') === 'projected' && index.size > 0 ? new ProjectedSearch(index) : undefined;
+    this.projected = (opts.search ?? 'projected') === 'projected' && index.size > 0 ? new ProjectedSearch(index, opts.projected ? { state: opts.projected } : {}) : undefined;
   }
 
   private readonly projected: ProjectedSearch | undefined;
 
-  /** Techniques nearest to an encoded query, best first, each with its best entry. */
-  private rank(vec: Float32Array): { technique: string; score: number; id: string; source: string; text: string }[] {
-    if (this.projected) {
-      return this.projected.rank(vec, this.candidates).map((r) => {
-        const e = this.index.entry(r.row)!;
-        return { technique: r.technique, score: r.score, id: e.id, source: e.meta.source, text: e.meta.text ?? '' };
-      });
+  /** Per encoded query the techniques nearest to it, best first, each with its best entry. */
+  private rankAll(vecs: readonly Float32Array[]): { technique: string; score: number; id: string; source: string; text: string }[][] {
+    const projected = this.projected;
+    if (projected) {
+      return projected.rankMany(vecs, this.candidates).map((list) =>
+        list.map((r) => {
+          const e = this.index.entry(r.row)!;
+          return { technique: r.technique, score: r.score, id: e.id, source: e.meta.source, text: e.meta.text ?? '' };
+        }),
+      );
     }
-    return rankTechniques(this.index, vec, { top: this.candidates }).map((m) => ({ technique: m.id, score: m.score, id: m.evidence.id, source: m.evidence.meta.source, text: m.evidence.meta.text ?? '' }));
+    return vecs.map((vec) => rankTechniques(this.index, vec, { top: this.candidates }).map((m) => ({ technique: m.id, score: m.score, id: m.evidence.id, source: m.evidence.meta.source, text: m.evidence.meta.text ?? '' })));
   }
 
-  /** Keep the results this matcher computes, for `takeLearned`. */
-  shareLearned(): void {
-    this.learned ??= [];
+  /** The two-pass search's projection (shared memory), for matchers in worker threads. */
+  projectedState(): ProjectedState | undefined {
+    return this.projected?.state();
+  }
+
+  /** Keep the results this matcher computes, for `takeLearned` (on) or stop keeping them (off). */
+  shareLearned(on = true): void {
+    this.learned = on ? (this.learned ?? []) : undefined;
   }
 
   /** The results computed since the last call (for other workers' caches). */
@@ -93,21 +106,54 @@ export class SemanticMatcher {
 
   /** Candidates for a sequence text (see `sequenceText`), best first. */
   match(text: string): RawCandidate[] {
-    this.lookups++;
-    const hit = this.cache.get(text);
-    if (hit) return hit;
-    this.encoded++;
-    this.model.encode(text, LOG_TOWER, this.vec);
-    const out = this.rank(this.vec).map((m): RawCandidate => {
-      const report = this.reports.get(m.id);
-      return {
-        technique: m.technique,
-        cosine: m.score,
-        evidence: { entry: m.id, source: m.source, text: m.text.slice(0, EVIDENCE_TEXT), cosine: m.score, ...(report ? { report } : {}) },
-      };
-    });
-    this.remember(text, out);
-    this.learned?.push([text, out]);
+    return this.matchMany([text])[0]!;
+  }
+
+  /**
+   * `match` for many texts (a closed window's sequences): the texts not in
+   * the cache are encoded and searched together, a batch at a time, so the
+   * index is read from memory once per batch rather than once per text.
+   */
+  matchMany(texts: readonly string[]): RawCandidate[][] {
+    const out: RawCandidate[][] = new Array(texts.length);
+    const missing = new Map<string, number[]>();
+    for (let i = 0; i < texts.length; i++) {
+      this.lookups++;
+      const text = texts[i]!;
+      const hit = this.cache.get(text);
+      if (hit) out[i] = hit;
+      else {
+        const at = missing.get(text);
+        if (at) at.push(i);
+        else missing.set(text, [i]);
+      }
+    }
+    const todo = [...missing.keys()];
+    const d = this.model.dim;
+    for (let s = 0; s < todo.length; s += ENCODE_BATCH) {
+      const part = todo.slice(s, s + ENCODE_BATCH);
+      const vecs = part.map((text, k) => {
+        const v = this.vecs.subarray(k * d, k * d + d);
+        this.model.encode(text, LOG_TOWER, v);
+        return v;
+      });
+      const ranked = this.rankAll(vecs);
+      for (let k = 0; k < part.length; k++) {
+        const text = part[k]!;
+        const candidates = ranked[k]!.map((m): RawCandidate => {
+          const report = this.reports.get(m.id);
+          return {
+            technique: m.technique,
+            cosine: m.score,
+            evidence: { entry: m.id, source: m.source, text: m.text.slice(0, EVIDENCE_TEXT), cosine: m.score, ...(report ? { report } : {}) },
+          };
+        });
+        this.encoded++;
+        this.remember(text, candidates);
+        this.learned?.push([text, candidates]);
+        for (const i of missing.get(text)!) out[i] = candidates;
+      }
+    }
     return out;
   }
 

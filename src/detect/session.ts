@@ -111,6 +111,14 @@ export interface RunOptions {
   kbSource?: DetectWorkerInit['kb'];
 }
 
+/** The parameters in shared memory (as `loadModel` gives them; a copy otherwise). */
+function sharedParams(p: Float32Array): Float32Array {
+  if (p.buffer instanceof SharedArrayBuffer) return p;
+  const shared = new Float32Array(new SharedArrayBuffer(p.byteLength));
+  shared.set(p);
+  return shared;
+}
+
 function fileSize(f: string): number {
   try {
     return statSync(f).size;
@@ -131,10 +139,12 @@ export async function runSession(s: DetectSession, files: readonly string[], o: 
   let results: FileResult[];
   let encoded = 0;
   if (threads > 1 && files.length > 1 && o.kbSource) {
+    const index = s.matcher.index;
+    const projected = s.matcher.projectedState();
     const init: DetectWorkerInit = {
       kb: o.kbSource,
-      modelPath: s.modelPath,
-      index: { vectors: s.matcher.index.vectors.slice(), entries: Array.from({ length: s.matcher.index.size }, (_, i) => s.matcher.index.entry(i)!), reports: [...s.reports] },
+      model: { config: s.model.model.config, params: sharedParams(s.model.model.params) },
+      index: { vectors: index.vectors.slice(), entries: Array.from({ length: index.size }, (_, i) => index.entry(i)!), reports: [...s.reports], ...(projected ? { projected } : {}) },
       calibration: s.calibration,
       ...(s.rules && ruleSpecBytes(s.rules) ? { rules: ruleSpecBytes(s.rules)! } : {}),
       score: { mode: s.mode, topK: s.scorer.topK, ...(s.minScore !== undefined ? { minScore: s.minScore } : {}) },
@@ -142,7 +152,8 @@ export async function runSession(s: DetectSession, files: readonly string[], o: 
       scenarios: o.scenarios ?? {},
     };
     let done = 0;
-    const out = await detectFilesInWorkers(files, init, { threads, sizes, onResult: (i) => o.onFile?.(++done, files.length, files[i]!) });
+    const local = { matcher: s.matcher, detect: (f: string) => detectFile(ctx, f, o.signal ? { signal: o.signal } : {}) };
+    const out = await detectFilesInWorkers(files, init, { threads, sizes, local, onResult: (i) => o.onFile?.(++done, files.length, files[i]!) });
     results = out.results;
     encoded = out.encoded;
   } else {

@@ -1,12 +1,13 @@
 /**
  * Detection worker: rebuilds what the main thread opened (knowledge base,
- * encoder, the TTP index vectors it was sent, compiled rules, calibration)
+ * the TTP index vectors it was sent, compiled rules, calibration; the
+ * encoder's parameters and the index projection arrive in shared memory)
  * and detects whole files on request (`detectFile`), sending back alerts,
  * scenario fragments, counts and issues.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadKnowledgeBase, loadKnowledgeBaseFromFile } from '../kb/index.js';
-import { loadModel } from '../embed/model-file.js';
+import { EmbedModel } from '../embed/model.js';
 import { VectorIndex } from '../embed/vector/vector-index.js';
 import { deserializeSpec, prepareRules } from '../sigma/hunt/compile.js';
 import { UnitScorer } from './calibration/score.js';
@@ -22,10 +23,10 @@ const port = parentPort!;
 async function open(): Promise<FileDetectContext> {
   const kb = 'dataDir' in init.kb ? await loadKnowledgeBase({ dataDir: init.kb.dataDir }) : await loadKnowledgeBaseFromFile(init.kb.bundle, init.kb.index ? { indexPath: init.kb.index } : {});
   const info = new TechniqueInfo(kb);
-  const { model } = loadModel(init.modelPath);
+  const model = new EmbedModel(init.model.config, init.model.params);
   const index = new VectorIndex(model.dim);
   index.addMany(init.index.vectors, init.index.entries);
-  const matcher = new SemanticMatcher(model, index, new Map(init.index.reports));
+  const matcher = new SemanticMatcher(model, index, new Map(init.index.reports), init.index.projected ? { projected: init.index.projected } : {});
   matcher.shareLearned();
   const rules = init.rules ? ruleTableOf(prepareRules(deserializeSpec(init.rules)).rules, info) : undefined;
   const scorer = new UnitScorer(init.calibration, info, rules?.rules ?? [], init.score);

@@ -127,7 +127,8 @@ export function decodeModelFile(bytes: Uint8Array, file = '<model>'): LoadedMode
   if (createHash('sha256').update(body).digest('hex') !== header.paramSha256) {
     throw new UserError('model file parameters do not match their checksum (corrupt file)', { file, offset: start + hlen });
   }
-  const params = new Float32Array(layout.total);
+  // in shared memory, so detection worker threads can use the same parameters without a copy
+  const params = new Float32Array(new SharedArrayBuffer(layout.total * Float32Array.BYTES_PER_ELEMENT));
   const view = Buffer.from(params.buffer);
   body.copy(view);
   if (!isLittleEndian()) swap32(view, true);

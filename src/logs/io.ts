@@ -169,6 +169,14 @@ export interface LineOptions {
  * costs no more memory than the cap.
  */
 export async function* splitLines(chunks: AsyncIterable<Buffer>, opts: LineOptions): AsyncGenerator<Line> {
+  for await (const lines of splitLineBatches(chunks, opts)) yield* lines;
+}
+
+/**
+ * `splitLines`, one array of lines per chunk: for readers that handle a
+ * chunk's lines in one go (one await per chunk instead of one per line).
+ */
+export async function* splitLineBatches(chunks: AsyncIterable<Buffer>, opts: LineOptions): AsyncGenerator<Line[]> {
   const max = opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   const checkUtf8 = opts.checkUtf8 ?? true;
   let carry: Buffer[] = [];
@@ -177,8 +185,10 @@ export async function* splitLines(chunks: AsyncIterable<Buffer>, opts: LineOptio
   let lineNo = 0;
   let lineStart = 0; // offset of the current line's first byte
   let base = 0; // offset of the current chunk's first byte
+  // a chunk that is valid UTF-8 as a whole needs no check per line (one cut inside a character makes it invalid: then each line is checked)
+  let chunkValid = false;
 
-  const emit = (buf: Buffer, start: number, end: number): Line | undefined => {
+  const emit = (buf: Buffer, start: number, end: number, valid: boolean): Line | undefined => {
     lineNo++;
     if (opts.counters) opts.counters.lines = lineNo;
     if (end > start && buf[end - 1] === 0x0d) end--;
@@ -186,7 +196,7 @@ export async function* splitLines(chunks: AsyncIterable<Buffer>, opts: LineOptio
     let s = start;
     while (s < end && (buf[s] === 0x20 || buf[s] === 0x09)) s++;
     if (s === end) return undefined;
-    if (checkUtf8 && !isUtf8(buf.subarray(start, end))) {
+    if (checkUtf8 && !valid && !isUtf8(buf.subarray(start, end))) {
       opts.onIssue?.({
         severity: 'warning',
         code: 'invalid-utf8',
@@ -208,6 +218,8 @@ export async function* splitLines(chunks: AsyncIterable<Buffer>, opts: LineOptio
 
   for await (const chunk of chunks) {
     opts.signal?.throwIfAborted();
+    const out: Line[] = [];
+    chunkValid = checkUtf8 && isUtf8(chunk);
     let pos = 0;
     while (pos < chunk.length) {
       const nl = chunk.indexOf(0x0a, pos);
@@ -238,8 +250,8 @@ export async function* splitLines(chunks: AsyncIterable<Buffer>, opts: LineOptio
         } else {
           carry.push(chunk.subarray(pos, nl));
           const whole = Buffer.concat(carry, carryLen + (nl - pos));
-          const l = emit(whole, 0, whole.length);
-          if (l) yield l;
+          const l = emit(whole, 0, whole.length, false);
+          if (l) out.push(l);
         }
         carry = [];
         carryLen = 0;
@@ -248,13 +260,14 @@ export async function* splitLines(chunks: AsyncIterable<Buffer>, opts: LineOptio
         if (opts.counters) opts.counters.lines = lineNo;
         reportOverflow();
       } else {
-        const l = emit(chunk, pos, nl);
-        if (l) yield l;
+        const l = emit(chunk, pos, nl, chunkValid);
+        if (l) out.push(l);
       }
       pos = nl + 1;
       lineStart = base + pos;
     }
     base += chunk.length;
+    if (out.length > 0) yield out;
   }
   if (overflow) {
     lineNo++;
@@ -262,7 +275,7 @@ export async function* splitLines(chunks: AsyncIterable<Buffer>, opts: LineOptio
     reportOverflow();
   } else if (carryLen > 0) {
     const whole = Buffer.concat(carry, carryLen);
-    const l = emit(whole, 0, whole.length);
-    if (l) yield l;
+    const l = emit(whole, 0, whole.length, false);
+    if (l) yield [l];
   }
 }

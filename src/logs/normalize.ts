@@ -56,26 +56,48 @@ const MAX_HELD = 50_000;
  * ends, then released in their original order.
  */
 export async function* normalizeAll(records: AsyncIterable<LogRecord> | Iterable<LogRecord>, opts: NormalizeOptions = {}): AsyncGenerator<NormalizedEvent> {
-  let held: NormalizedEvent[] = [];
-  const release = function* (): Generator<NormalizedEvent> {
+  const normalizer = new Normalizer(opts);
+  const out: NormalizedEvent[] = [];
+  const collect = (ev: NormalizedEvent) => void out.push(ev);
+  for await (const r of records) {
+    normalizer.push(r, collect);
+    if (out.length > 0) {
+      yield* out;
+      out.length = 0;
+    }
+  }
+  normalizer.flush(collect);
+  yield* out;
+}
+
+/** `normalizeAll` one record at a time, for synchronous consumers: events go to a callback, in order. */
+export class Normalizer {
+  private held: NormalizedEvent[] = [];
+
+  constructor(private readonly opts: NormalizeOptions = {}) {}
+
+  /** Normalize one record; the events this releases (its own, or held ones with it) go to `emit`. */
+  push(r: LogRecord, emit: (ev: NormalizedEvent) => void): void {
+    const ev = normalize(r, this.opts);
+    if (!ev) return;
+    const waiting = WINDOWS_FORMATS.has(r.format) && needsFileClock(r.fields) && !fileClockKnown(r.source.file);
+    if (this.held.length > 0 || waiting) {
+      this.held.push(ev);
+      if (this.held.length >= MAX_HELD || fileClockKnown(this.held[0]!.source.file)) this.flush(emit);
+      return;
+    }
+    emit(ev);
+  }
+
+  /** Release the held events (at the end of the input). */
+  flush(emit: (ev: NormalizedEvent) => void): void {
+    const held = this.held;
+    this.held = [];
     for (const ev of held) {
       retime(ev);
-      yield ev;
+      emit(ev);
     }
-    held = [];
-  };
-  for await (const r of records) {
-    const ev = normalize(r, opts);
-    if (!ev) continue;
-    const waiting = WINDOWS_FORMATS.has(r.format) && needsFileClock(r.fields) && !fileClockKnown(r.source.file);
-    if (held.length > 0 || waiting) {
-      held.push(ev);
-      if (held.length >= MAX_HELD || fileClockKnown(held[0]!.source.file)) yield* release();
-      continue;
-    }
-    yield ev;
   }
-  yield* release();
 }
 
 /** Recompute the time of a held event now that its file's offset may be known. */

@@ -15,7 +15,7 @@
 import { stat } from 'node:fs/promises';
 import { errorMessage, type Issue } from '../common/errors.js';
 import type { LogRecord, RecordFormat, SourceLocation } from './record.js';
-import { byteChunks, DEFAULT_MAX_LINE_BYTES, isEvtx, isGzip, PeekedChunks, readHead, splitLines, type Line } from './io.js';
+import { byteChunks, DEFAULT_MAX_LINE_BYTES, isEvtx, isGzip, PeekedChunks, readHead, splitLineBatches, splitLines, type Line } from './io.js';
 import { jsonValues } from './json-stream.js';
 import { JsonRecordDecoder } from './json-records.js';
 import { AuditGrouper, auditEventFields, auditRecordFields, parseAuditLine, type AuditEvent, type AuditLine } from './auditd.js';
@@ -75,6 +75,8 @@ export interface LogSource {
   stats: ReadStats;
   /** Stream the records (once). */
   records(): AsyncIterable<LogRecord>;
+  /** The same records in arrays (one per decompressed chunk for JSON Lines; one record each otherwise). Use either this or `records`, once. */
+  batches(): AsyncIterable<LogRecord[]>;
 }
 
 const SNIFF_BYTES = 64 * 1024;
@@ -160,23 +162,23 @@ export async function openLogSource(path: string, opts: ReadOptions = {}): Promi
     compressed,
     size: st.size,
     stats,
-    records: () => {
+    records: () => unbatch(source.batches()),
+    batches: () => {
       const chunks = () => peeked ?? byteChunks(path, compressed, { signal: opts.signal, onIssue, counters });
-      const gen = recordsOf(path, container, chunks, { ...opts, onIssue }, stats);
-      return counting(gen, stats, counters);
+      return counting(batchesOf(path, container, chunks, { ...opts, onIssue }, stats), stats, counters);
     },
   };
   return source;
 }
 
-async function* counting(gen: AsyncIterable<LogRecord>, stats: ReadStats, counters: { compressedBytes: number; bytes: number }): AsyncGenerator<LogRecord> {
+async function* counting(gen: AsyncIterable<LogRecord[]>, stats: ReadStats, counters: { compressedBytes: number; bytes: number }): AsyncGenerator<LogRecord[]> {
   try {
-    for await (const r of gen) {
-      stats.records++;
-      stats.formats[r.format] = (stats.formats[r.format] ?? 0) + 1;
+    for await (const batch of gen) {
+      stats.records += batch.length;
+      for (const r of batch) stats.formats[r.format] = (stats.formats[r.format] ?? 0) + 1;
       stats.fileBytes = counters.compressedBytes;
       stats.bytes = counters.bytes;
-      yield r;
+      yield batch;
     }
   } finally {
     stats.fileBytes = counters.compressedBytes;
@@ -184,8 +186,21 @@ async function* counting(gen: AsyncIterable<LogRecord>, stats: ReadStats, counte
   }
 }
 
+async function* unbatch(batches: AsyncIterable<LogRecord[]>): AsyncGenerator<LogRecord> {
+  for await (const batch of batches) yield* batch;
+}
+
 /** Stream every record of a log file (format detected from content). */
 export async function* readRecords(path: string, opts: ReadOptions = {}): AsyncGenerator<LogRecord> {
+  yield* unbatch(readRecordBatches(path, opts));
+}
+
+/**
+ * `readRecords` in arrays of records (one per decompressed chunk for JSON
+ * Lines, one record each for the other containers): for consumers that
+ * handle many records per await.
+ */
+export async function* readRecordBatches(path: string, opts: ReadOptions = {}): AsyncGenerator<LogRecord[]> {
   let src: LogSource;
   try {
     src = await openLogSource(path, opts);
@@ -194,7 +209,7 @@ export async function* readRecords(path: string, opts: ReadOptions = {}): AsyncG
     return;
   }
   try {
-    yield* src.records();
+    yield* src.batches();
   } catch (err) {
     if (opts.signal?.aborted) throw err;
     // the file went away or became unreadable mid-way: say so, keep what was read
@@ -204,7 +219,25 @@ export async function* readRecords(path: string, opts: ReadOptions = {}): AsyncG
 
 type Chunks = () => AsyncIterable<Buffer>;
 
-async function* recordsOf(path: string, container: ContainerFormat, chunks: Chunks, opts: ReadOptions & { onIssue: (i: Issue) => void }, stats: ReadStats): AsyncGenerator<LogRecord> {
+async function* batchesOf(path: string, container: ContainerFormat, chunks: Chunks, opts: ReadOptions & { onIssue: (i: Issue) => void }, stats: ReadStats): AsyncGenerator<LogRecord[]> {
+  if (container === 'jsonl') {
+    const max = opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+    const decoder = new JsonRecordDecoder({ file: path, onIssue: opts.onIssue });
+    for await (const lines of splitLineBatches(chunks(), { file: path, maxLineBytes: max, onIssue: opts.onIssue, signal: opts.signal, counters: stats })) {
+      const out: LogRecord[] = [];
+      for (const l of lines) {
+        stats.sourceRecords++;
+        const rec = parseRecordLine(l, path, decoder, opts.onIssue);
+        if (rec) out.push(rec);
+      }
+      if (out.length > 0) yield out;
+    }
+    return;
+  }
+  for await (const rec of recordsOf(path, container, chunks, opts, stats)) yield [rec];
+}
+
+async function* recordsOf(path: string, container: Exclude<ContainerFormat, 'jsonl'>, chunks: Chunks, opts: ReadOptions & { onIssue: (i: Issue) => void }, stats: ReadStats): AsyncGenerator<LogRecord> {
   const max = opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   const lineOpts = { file: path, maxLineBytes: max, onIssue: opts.onIssue, signal: opts.signal, counters: stats };
   switch (container) {
@@ -221,15 +254,6 @@ async function* recordsOf(path: string, container: ContainerFormat, chunks: Chun
     case 'evtx':
       yield* readEvtxDelegate(path, opts, stats);
       return;
-    case 'jsonl': {
-      const decoder = new JsonRecordDecoder({ file: path, onIssue: opts.onIssue });
-      for await (const l of splitLines(chunks(), lineOpts)) {
-        stats.sourceRecords++;
-        const rec = parseRecordLine(l, path, decoder, opts.onIssue);
-        if (rec) yield rec;
-      }
-      return;
-    }
     case 'json': {
       const decoder = new JsonRecordDecoder({ file: path, onIssue: opts.onIssue });
       for await (const v of jsonValues(chunks(), { file: path, maxValueBytes: max, onIssue: opts.onIssue, signal: opts.signal })) {

@@ -67,3 +67,29 @@ test('on a clustered index the first technique agrees with brute force for nearl
   const v = index.vectors.slice(0, 64);
   assert.deepEqual(again.rank(v, 5), ps.rank(v, 5));
 });
+
+test('a batch of queries ranks each as alone, and a shared projection ranks alike', () => {
+  const index = clusteredIndex(120, 8, 32, 11);
+  const ps = new ProjectedSearch(index, { dims: 12, shortlist: 64 });
+  const r = rng(23);
+  // more queries than one batch holds, some of them identical (ties between batch members)
+  const queries = Array.from({ length: 150 }, (_, i) => (i % 7 === 3 ? index.vectors.slice(0, 32) : Float32Array.from({ length: 32 }, () => gauss(r))));
+  const one = queries.map((q) => ps.rank(q, 6));
+  assert.deepEqual(ps.rankMany(queries, 6), one);
+  const shared = new ProjectedSearch(index, { shortlist: 64, state: ps.state() });
+  assert.equal(shared.dims, 12);
+  assert.deepEqual(shared.rankMany(queries, 6), one);
+});
+
+test('duplicate entries tie: the lower row is kept, whatever the shortlist cut', () => {
+  const index = new VectorIndex(8);
+  const v = Float32Array.from([1, 0.5, 0, 0, 0.2, 0, 0, 0]);
+  // the same vector under three techniques, then other entries
+  for (const t of ['T1', 'T2', 'T3']) index.add(v, { id: t, meta: { technique: t, source: 'technique' } });
+  for (let i = 0; i < 20; i++) index.add(Float32Array.from({ length: 8 }, (_, a) => Math.sin(i * 3 + a)), { id: `o${i}`, meta: { technique: `T${100 + i}`, source: 'technique' } });
+  // a shortlist of 2 cuts between the three equal entries: the first two rows win
+  const ps = new ProjectedSearch(index, { dims: 8, shortlist: 2 });
+  const top = ps.rank(v, 3);
+  assert.deepEqual(top.map((x) => x.technique), ['T1', 'T2']);
+  assert.deepEqual(top.map((x) => x.row), [0, 1]);
+});

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
-import { openLogSource, readRecords, readRecordsFromLines, sniffContainer, type ReadOptions } from '../../src/logs/read.js';
+import { openLogSource, readRecordBatches, readRecords, readRecordsFromLines, sniffContainer, type ReadOptions } from '../../src/logs/read.js';
 import type { Issue } from '../../src/common/errors.js';
 import type { LogRecord } from '../../src/logs/record.js';
 import { hasSharedData, repoRoot, sharedData, tempDir } from '../helpers.js';
@@ -317,5 +317,30 @@ test('auditd grouping is bounded: a flood of one serial is capped and said so', 
     assert.deepEqual(issues.map((i) => [i.code, i.place?.line]), [['auditd-group-cap', 1]]);
   } finally {
     t.cleanup();
+  }
+});
+
+test('JSON Lines in batches: the same records as one by one; UTF-8 checked per chunk, a character cut by a chunk boundary is no error', async () => {
+  const dir = tempDir();
+  try {
+    // ~1.5 MB of two-byte characters: the gunzipped chunks (256 KiB) end inside characters; line 2000 has an invalid byte
+    const lines: Buffer[] = [];
+    for (let i = 1; i <= 4000; i++) {
+      const line = Buffer.from(JSON.stringify({ EventID: 1, Computer: 'h', EventRecordID: i, Message: 'é'.repeat(150 + (i % 37)) }), 'utf8');
+      lines.push(i === 2000 ? Buffer.concat([line.subarray(0, 40), Buffer.from([0xff]), line.subarray(40)]) : line);
+    }
+    const file = join(dir.path, 'many.jsonl.gz');
+    writeFileSync(file, gzipSync(Buffer.concat(lines.flatMap((l) => [l, Buffer.from('\n')]))));
+    const one = await readAll(file);
+    assert.equal(one.records.length, 4000);
+    assert.deepEqual(one.issues.map((i) => [i.code, i.place?.line]), [['invalid-utf8', 2000]]);
+    const issues: Issue[] = [];
+    const batches: LogRecord[][] = [];
+    for await (const b of readRecordBatches(file, { onIssue: (i) => issues.push(i) })) batches.push(b);
+    assert.ok(batches.length > 4, `${batches.length} batches`);
+    assert.deepEqual(batches.flat(), one.records);
+    assert.deepEqual(issues, one.issues);
+  } finally {
+    dir.cleanup();
   }
 });

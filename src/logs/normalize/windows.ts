@@ -37,13 +37,18 @@ export function guidOf(v: unknown): string | undefined {
   return t.replace(/^\{|\}$/g, '').toLowerCase();
 }
 
+/**
+ * The object without its undefined fields (undefined when none is left). A
+ * copy rather than `delete`: deleting properties turns an object into a slow
+ * dictionary, and every event passes through here several times.
+ */
 function compact<T extends object>(o: T): T | undefined {
-  let any = false;
+  let out: Record<string, unknown> | undefined;
   for (const k of Object.keys(o)) {
-    if ((o as Record<string, unknown>)[k] === undefined) delete (o as Record<string, unknown>)[k];
-    else any = true;
+    const v = (o as Record<string, unknown>)[k];
+    if (v !== undefined) (out ??= {})[k] = v;
   }
-  return any ? o : undefined;
+  return out as T | undefined;
 }
 
 function proc(f: Fields, prefix: string, userKey?: string): ProcessRef | undefined {
