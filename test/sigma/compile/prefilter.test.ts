@@ -99,6 +99,20 @@ test('keyword searches: substring keywords over every value (nested too), case-i
   assert.deepEqual(fired(set, { ...app, Data: 'clean' }), []);
 });
 
+test('substring keywords: in a field rules read or one none names, in a number, never across two values', () => {
+  const set = rules(
+    rule('perfc', '{product: windows, category: process_creation}', "  kw:\n    - '\\perfc.dat'\n    - '4711'\n  condition: kw") +
+      rule('reads CommandLine', '{product: windows, category: process_creation}', "  sel:\n    CommandLine|contains: 'zzqq'\n  condition: sel"),
+  );
+  const proc = { ...SYSMON, EventID: 1 };
+  assert.deepEqual(fired(set, { ...proc, CommandLine: 'rundll32 C:\\Windows\\PERFC.DAT,#1' }), ['perfc'], 'in a field the literal scan reads');
+  assert.deepEqual(fired(set, { ...proc, SomeFieldNoRuleNames: 'x\\Perfc.Dat' }), ['perfc'], 'in a field no rule names');
+  assert.deepEqual(fired(set, { ...proc, Count: 94711 }), ['perfc'], 'a number value');
+  assert.deepEqual(fired(set, { ...proc, A: 'x\\perfc', B: '.dat' }), [], 'a keyword never spans two values');
+  assert.deepEqual(fired(set, { ...proc, CommandLine: 'zzqq \\perfc.dat' }).sort(), ['perfc', 'reads CommandLine']);
+  assert.deepEqual(fired(set, { ...proc, CommandLine: 'clean' }), []);
+});
+
 test('regex minimum length: exact for known syntax, 0 (no filtering) for anything unknown, never more than a real match', () => {
   const cases: Array<[string, number]> = [
     ['\\s[a-fA-F0-9]{64}\\s[a-fA-F0-9]{16}', 82],
