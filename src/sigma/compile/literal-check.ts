@@ -6,26 +6,10 @@
  */
 import { fieldSlot, type EventView } from './event.js';
 import type { LiteralKind, NeedLiteral } from './item.js';
+import { testString, type StringTest } from './strings.js';
 
-interface Check {
-  text: string;
-  kind: LiteralKind;
-  names: string[];
-  slots: number[];
-}
-
-function holds(t: string, c: Check): boolean {
-  switch (c.kind) {
-    case 'eq':
-      return t === c.text;
-    case 'prefix':
-      return t.startsWith(c.text);
-    case 'suffix':
-      return t.endsWith(c.text);
-    case 'contains':
-      return t.includes(c.text);
-  }
-}
+/** A literal test (`LiteralKind` is the glob-free part of `StringTest`) and the fields it may sit in. */
+type Check = Extract<StringTest, { kind: LiteralKind }> & { names: string[]; slots: number[] };
 
 /** A predicate true when every clause has a literal in one of its fields (as `scanTextsOf` sees them). */
 export function compileClauseCheck(clauses: ReadonlyArray<readonly NeedLiteral[]>): (v: EventView) => boolean {
@@ -47,7 +31,7 @@ export function compileClauseCheck(clauses: ReadonlyArray<readonly NeedLiteral[]
         for (let f = 0; f < c.slots.length && !hit; f++) {
           const n = v.scanTextsOf(c.slots[f]!, c.names[f]!, texts);
           for (let t = 0; t < n; t++) {
-            if (holds(texts[t]!, c)) {
+            if (testString(texts[t]!, c)) {
               hit = true;
               break;
             }
