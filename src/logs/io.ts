@@ -185,8 +185,6 @@ export async function* splitLineBatches(chunks: AsyncIterable<Buffer>, opts: Lin
   let lineNo = 0;
   let lineStart = 0; // offset of the current line's first byte
   let base = 0; // offset of the current chunk's first byte
-  // a chunk that is valid UTF-8 as a whole needs no check per line (one cut inside a character makes it invalid: then each line is checked)
-  let chunkValid = false;
 
   const emit = (buf: Buffer, start: number, end: number, valid: boolean): Line | undefined => {
     lineNo++;
@@ -219,7 +217,8 @@ export async function* splitLineBatches(chunks: AsyncIterable<Buffer>, opts: Lin
   for await (const chunk of chunks) {
     opts.signal?.throwIfAborted();
     const out: Line[] = [];
-    chunkValid = checkUtf8 && isUtf8(chunk);
+    // a chunk that is valid UTF-8 as a whole needs no check per line (one cut inside a character makes it invalid: then each line is checked)
+    const chunkValid = checkUtf8 && isUtf8(chunk);
     let pos = 0;
     while (pos < chunk.length) {
       const nl = chunk.indexOf(0x0a, pos);
