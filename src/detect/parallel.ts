@@ -1,29 +1,21 @@
 /**
  * Files across threads: this thread, which has everything open already,
- * detects files itself (`local`), and `threads − 1` worker threads open the
- * detection context once (the encoder's parameters and the index projection
- * arrive in shared memory; the rules are compiled again, which cannot be
- * shared) and take whole files too, largest first (the big ones set the wall
- * time). Results come back by file index, so the merged output does not
- * depend on which thread ran what. Memory stays bounded per thread by the
+ * detects files itself (`local`), and the worker threads (`worker-pool.ts`;
+ * they compile the rules themselves, which cannot be shared, possibly while
+ * this thread was still opening) get the rest of the detection context (the
+ * encoder's parameters and the index projection in shared memory) and take
+ * whole files too, largest first (the big ones set the wall time). Results
+ * come back by file index, so the merged output does not depend on which
+ * thread ran what. Memory stays bounded per thread by the
  * detector's windows; only alerts and scenario fragments travel back, plus
  * the semantic results a thread computed, which are passed on to the other
  * threads' caches (the same text is then encoded and searched once, not once
  * per thread).
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { FileResult } from './file.js';
 import type { SemanticMatcher } from './semantic.js';
-import type { DetectWorkerInit, DetectWorkerMessage, DetectWorkerReply, LearnedMatches } from './worker-protocol.js';
-
-function startWorker(workerData: DetectWorkerInit): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./worker.js', import.meta.url), { workerData });
-  // from sources (tsx): the worker registers tsx's loader first, which it does not inherit
-  const target = new URL('./worker.ts', import.meta.url).href;
-  const api = import.meta.resolve('tsx/esm/api');
-  const code = `import { register } from ${JSON.stringify(api)}; register(); await import(${JSON.stringify(target)});`;
-  return new Worker(new URL('data:text/javascript,' + encodeURIComponent(code)), { workerData });
-}
+import type { DetectWorkerMessage, DetectWorkerOpen, DetectWorkerReply, LearnedMatches } from './worker-protocol.js';
 
 /** Detection on this thread, with the matcher whose results are traded with the workers. */
 export interface LocalLane {
@@ -32,22 +24,22 @@ export interface LocalLane {
 }
 
 export interface ParallelOptions {
-  /** Threads in all, this one included when `local` is given. */
-  threads: number;
+  /** Started workers (`DetectWorkers.take`), their rules sent; terminated at the end. */
+  workers: Worker[];
   /** File sizes (for ordering: largest first). */
   sizes: readonly number[];
   local?: LocalLane;
   onResult?: (index: number, result: FileResult) => void;
 }
 
-export async function detectFilesInWorkers(files: readonly string[], init: DetectWorkerInit, opts: ParallelOptions): Promise<{ results: FileResult[]; encoded: number }> {
+export async function detectFilesInWorkers(files: readonly string[], open: DetectWorkerOpen, opts: ParallelOptions): Promise<{ results: FileResult[]; encoded: number }> {
   const order = files.map((_, i) => i).sort((a, b) => (opts.sizes[b] ?? 0) - (opts.sizes[a] ?? 0) || a - b);
   const results: FileResult[] = new Array(files.length);
   const encodedBy = new Map<Worker, number>();
   let next = 0;
   const local = opts.local;
-  const lanes = Math.max(1, Math.min(opts.threads, files.length));
-  const workers = Array.from({ length: local ? lanes - 1 : lanes }, () => startWorker(init));
+  const workers = opts.workers;
+  for (const w of workers) w.postMessage({ type: 'open', open } satisfies DetectWorkerMessage);
   const localEncoded0 = local?.matcher.encoded ?? 0;
   const share = (from: Worker | undefined, entries: LearnedMatches) => {
     if (entries.length === 0) return;

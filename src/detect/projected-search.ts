@@ -12,6 +12,7 @@
  * fixed start), so every run ranks alike.
  */
 import type { VectorIndex } from '../embed/vector/vector-index.js';
+import { knnKernels, type KnnKernels } from './projected-kernel.js';
 
 export interface RankedEntry {
   technique: string;
@@ -115,9 +116,10 @@ export interface ProjectedState {
 }
 
 /** Queries searched together (see `rankMany`). */
-const BATCH = 64;
-/** Entries per block of the batched first pass: 4 columns × 1024 float32 (16 KiB) stay in the L1 cache for the whole batch. */
-const BLOCK = 1024;
+const BATCH_SHIFT = 6;
+const BATCH = 1 << BATCH_SHIFT;
+/** Entries per block of the batched first pass: 32 columns × 128 float64 (32 KiB) stay in the L1 cache for the whole batch. */
+const BLOCK = 128;
 
 function sharedFloat64(n: number): Float64Array {
   return new Float64Array(new SharedArrayBuffer(n * Float64Array.BYTES_PER_ELEMENT));
@@ -146,6 +148,18 @@ export class ProjectedSearch {
   private readonly shortlisted: Int32Array;
   /** Work space for a batch of up to `BATCH` queries (see `rankMany`). */
   private readonly q64: Float64Array;
+  /**
+   * The WebAssembly kernels (first pass, candidate filter, exact rescoring:
+   * `projected-kernel.ts`), whose memory holds the projected entries
+   * (float64, columns of `n4` entries), a float32 copy of the index vectors
+   * and the batch work space (`at`).
+   */
+  private readonly kernel: KnnKernels;
+  /** Entries per projected column in the kernels' memory (a multiple of 4; the padding is zeros). */
+  private readonly n4: number;
+  /** Byte offsets of the regions of the kernels' memory. */
+  private readonly at: Record<'y' | 'x' | 'q64' | 'qp' | 'firstPass' | 'candidates' | 'rows' | 'groupMax' | 'pairs' | 'scores', number>;
+  /** Projected queries of the batch (`dims` each) and their first-pass scores (`n4` per query), views into the kernel's memory. */
   private readonly qp: Float64Array;
   private readonly firstPass: Float64Array;
   /** Per query of the batch and technique number: best exact score and row so far; `seen` marks which are set. */
@@ -198,19 +212,36 @@ export class ProjectedSearch {
       }
       this.techniqueNo[i] = no;
     }
-    this.candidates = new Float64Array(n);
-    this.candidateRows = new Int32Array(n);
     this.shortlisted = new Int32Array(this.shortlist);
-    this.groupMax = new Float64Array(this.shortlist);
     const t = this.techniques.length;
-    this.q64 = new Float64Array(BATCH * d);
-    this.qp = new Float64Array(BATCH * this.dims);
-    this.firstPass = new Float64Array(BATCH * n);
+    const r = this.dims;
+    const k = this.shortlist;
+    // the kernels' work space, one region after the other in their memory
+    this.n4 = Math.ceil(n / 4) * 4;
+    let bytes = 0;
+    const region = (size: number) => {
+      const at = bytes;
+      bytes += Math.ceil(size / 16) * 16;
+      return at;
+    };
+    const at = { y: region(8 * r * this.n4), x: region(4 * n * d), q64: region(8 * BATCH * d), qp: region(8 * BATCH * r), firstPass: region(8 * BATCH * this.n4), candidates: region(8 * n), rows: region(4 * n), groupMax: region(8 * k), pairs: region(4 * BATCH * k), scores: region(8 * BATCH * k) };
+    this.at = at;
+    this.kernel = knnKernels(bytes);
+    const buf = this.kernel.memory.buffer;
+    const y = new Float64Array(buf, at.y, r * this.n4);
+    for (let c = 0; c < r; c++) y.set(this.projected.subarray(c * n, c * n + n), c * this.n4);
+    new Float32Array(buf, at.x, n * d).set(index.vectors);
+    this.q64 = new Float64Array(buf, at.q64, BATCH * d);
+    this.qp = new Float64Array(buf, at.qp, BATCH * r);
+    this.firstPass = new Float64Array(buf, at.firstPass, BATCH * this.n4);
+    this.candidates = new Float64Array(buf, at.candidates, n);
+    this.candidateRows = new Int32Array(buf, at.rows, n);
+    this.groupMax = new Float64Array(buf, at.groupMax, k);
+    this.pairs = new Int32Array(buf, at.pairs, BATCH * k);
+    this.pairScores = new Float64Array(buf, at.scores, BATCH * k);
     this.bestScore = new Float64Array(BATCH * t);
     this.bestRow = new Int32Array(BATCH * t);
     this.seen = new Uint8Array(BATCH * t);
-    this.pairs = new Int32Array(BATCH * this.shortlist);
-    this.pairScores = new Float64Array(BATCH * this.shortlist);
   }
 
   /** The projection, for `new ProjectedSearch(sameIndex, { state })` elsewhere (shared, not copied). */
@@ -260,58 +291,21 @@ export class ProjectedSearch {
     // the shortlists, then their rows in row order, each scored exactly for every query that holds it
     let pairCount = 0;
     for (let b = 0; b < nq; b++) {
-      const count = this.shortlistOf(this.firstPass.subarray(b * n, b * n + n));
+      const count = this.shortlistOf(this.firstPass.subarray(b * this.n4, b * this.n4 + n));
       for (let k = 0; k < count; k++) this.pairs[pairCount++] = this.shortlisted[k]! * BATCH + b;
     }
     const pairs = this.pairs.subarray(0, pairCount).sort();
     const t = this.techniques.length;
     this.seen.fill(0, 0, nq * t);
-    const x = this.index.vectors;
+    // exact scores of all pairs (see `projected-kernel.ts`: the same sums in the same order as a scalar loop)
+    this.kernel.rescore(this.at.x, d, this.at.q64, this.at.pairs, pairCount, this.at.scores, BATCH_SHIFT);
     const scores = this.pairScores;
-    // four rows at a time: four independent sums, each added up in the same order as one at a time
-    let p = 0;
-    for (; p + 4 <= pairCount; p += 4) {
-      const r0 = Math.floor(pairs[p]! / BATCH);
-      const r1 = Math.floor(pairs[p + 1]! / BATCH);
-      const r2 = Math.floor(pairs[p + 2]! / BATCH);
-      const r3 = Math.floor(pairs[p + 3]! / BATCH);
-      const x0 = r0 * d;
-      const x1 = r1 * d;
-      const x2 = r2 * d;
-      const x3 = r3 * d;
-      const q0 = (pairs[p]! - r0 * BATCH) * d;
-      const q1 = (pairs[p + 1]! - r1 * BATCH) * d;
-      const q2 = (pairs[p + 2]! - r2 * BATCH) * d;
-      const q3 = (pairs[p + 3]! - r3 * BATCH) * d;
-      let e0 = 0;
-      let e1 = 0;
-      let e2 = 0;
-      let e3 = 0;
-      for (let a = 0; a < d; a++) {
-        e0 += x[x0 + a]! * q64[q0 + a]!;
-        e1 += x[x1 + a]! * q64[q1 + a]!;
-        e2 += x[x2 + a]! * q64[q2 + a]!;
-        e3 += x[x3 + a]! * q64[q3 + a]!;
-      }
-      scores[p] = e0;
-      scores[p + 1] = e1;
-      scores[p + 2] = e2;
-      scores[p + 3] = e3;
-    }
-    for (; p < pairCount; p++) {
-      const row = Math.floor(pairs[p]! / BATCH);
-      const xo = row * d;
-      const qo = (pairs[p]! - row * BATCH) * d;
-      let e = 0;
-      for (let a = 0; a < d; a++) e += x[xo + a]! * q64[qo + a]!;
-      scores[p] = e;
-    }
     // per query and technique its best entry; rows come in ascending order, so a tie keeps the lower row
     for (let p = 0; p < pairCount; p++) {
-      const row = Math.floor(pairs[p]! / BATCH);
+      const row = pairs[p]! >> BATCH_SHIFT;
       const tech = this.techniqueNo[row]!;
       if (tech < 0) continue;
-      const slot = (pairs[p]! - row * BATCH) * t + tech;
+      const slot = (pairs[p]! & (BATCH - 1)) * t + tech;
       const e = scores[p]!;
       if (this.seen[slot] === 0 || e > this.bestScore[slot]!) {
         this.seen[slot] = 1;
@@ -331,43 +325,12 @@ export class ProjectedSearch {
   }
 
   /**
-   * firstPass[b·n + i] = query b's projection · entry i's, for the first `nq`
-   * queries of the work space (sums grouped by four directions, as
-   * s += y0q0 + y1q1 + y2q2 + y3q3, in the same order for every layout).
+   * firstPass[b·n4 + i] = query b's projection · entry i's, for the first
+   * `nq` queries of the work space (sums grouped by four directions, as
+   * s += y0q0 + y1q1 + y2q2 + y3q3: see `projected-kernel.ts`).
    */
   private firstPassOf(nq: number): void {
-    const r = this.dims;
-    const n = this.index.size;
-    const y = this.projected;
-    const qp = this.qp;
-    const acc = this.firstPass;
-    acc.fill(0, 0, nq * n);
-    for (let i0 = 0; i0 < n; i0 += BLOCK) {
-      const i1 = Math.min(n, i0 + BLOCK);
-      let c = 0;
-      for (; c + 4 <= r; c += 4) {
-        const o0 = c * n;
-        const o1 = o0 + n;
-        const o2 = o1 + n;
-        const o3 = o2 + n;
-        for (let b = 0; b < nq; b++) {
-          const q0 = qp[b * r + c]!;
-          const q1 = qp[b * r + c + 1]!;
-          const q2 = qp[b * r + c + 2]!;
-          const q3 = qp[b * r + c + 3]!;
-          const ob = b * n;
-          for (let i = i0; i < i1; i++) acc[ob + i]! += y[o0 + i]! * q0 + y[o1 + i]! * q1 + y[o2 + i]! * q2 + y[o3 + i]! * q3;
-        }
-      }
-      for (; c < r; c++) {
-        const o = c * n;
-        for (let b = 0; b < nq; b++) {
-          const q = qp[b * r + c]!;
-          const ob = b * n;
-          for (let i = i0; i < i1; i++) acc[ob + i]! += y[o + i]! * q;
-        }
-      }
-    }
+    this.kernel.firstPass(this.at.y, this.n4, this.dims, this.at.qp, nq, this.at.firstPass, BLOCK);
   }
 
   /**
@@ -378,22 +341,10 @@ export class ProjectedSearch {
    * are ranked to find the cut.
    */
   private shortlistOf(acc: Float64Array): number {
-    const n = acc.length;
     const k = this.shortlist;
-    const gm = this.groupMax;
-    gm.fill(-Infinity);
-    for (let base = 0; base < n; base += k) {
-      const m = Math.min(k, n - base);
-      for (let j = 0; j < m; j++) if (acc[base + j]! > gm[j]!) gm[j] = acc[base + j]!;
-    }
-    let floor = Infinity;
-    for (let j = 0; j < k; j++) if (gm[j]! < floor) floor = gm[j]!;
-    // the entries that may be shortlisted, in row order, and their scores (reordered by `kthLargest`)
     const rows = this.candidateRows;
     const cand = this.candidates;
-    let m = 0;
-    for (let i = 0; i < n; i++) if (acc[i]! >= floor) rows[m++] = i;
-    for (let j = 0; j < m; j++) cand[j] = acc[rows[j]!]!;
+    const m = this.kernel.candidates(acc.byteOffset, acc.length, k, this.at.groupMax, this.at.rows, this.at.candidates);
     const cut = kthLargest(cand, m, k);
     let above = 0;
     for (let j = 0; j < m; j++) if (cand[j]! > cut) above++;

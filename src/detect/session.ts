@@ -19,7 +19,8 @@ import { loadRuleTable, ruleSpecBytes, type RuleTable } from './rules.js';
 import { IssueCollector } from './run.js';
 import { assembleScenarios, type ScenarioOptions } from './scenario/assemble.js';
 import type { ScenarioFragment } from './scenario/fragment.js';
-import type { DetectWorkerInit } from './worker-protocol.js';
+import type { DetectWorkerOpen, DetectWorkerStart } from './worker-protocol.js';
+import { DetectWorkers } from './worker-pool.js';
 import { buildMatcher, type SemanticMatcher } from './semantic.js';
 import { TechniqueInfo } from './techniques.js';
 import type { Alert, DetectionReport } from './types.js';
@@ -35,6 +36,12 @@ export interface SessionOptions {
   mode?: ScoreMode;
   topK?: number;
   minScore?: number;
+  /**
+   * Worker threads to start while opening, for a run on `count + 1` threads
+   * (`runSession` takes them): they load ATT&CK and compile the rules while
+   * this thread builds the TTP index, instead of after the run has begun.
+   */
+  workers?: { count: number; kb: DetectWorkerStart['kb'] };
 }
 
 export interface DetectSession {
@@ -50,6 +57,8 @@ export interface DetectSession {
   minScore?: number;
   /** Index entry id → report, for intelligence entries. */
   reports: Map<string, IntelEntry['report']>;
+  /** Workers started while opening (`SessionOptions.workers`), until a run takes them. */
+  workers?: DetectWorkers;
 }
 
 function requireModel(modelPath: string): void {
@@ -71,28 +80,37 @@ export function checkSessionFiles(modelPath: string, calibrationPath: string): v
 
 export async function openSession(o: SessionOptions): Promise<DetectSession> {
   requireModel(o.modelPath);
-  const model = loadModel(o.modelPath);
-  const calibration = readCalibration(o.calibrationPath);
-  checkCalibrationModel(calibration, model.header.paramSha256, o.calibrationPath);
-  const info = new TechniqueInfo(o.kb);
-  const intel = loadIntel(o.intelPaths ?? []);
-  const matcher = buildMatcher(model.model, o.kb, intel);
-  const rules = o.rulePaths.length ? await loadRuleTable(o.rulePaths, info, o.pipeline ?? []) : undefined;
-  const mode = o.mode ?? (rules ? 'fused' : 'semantic');
-  const scorer = new UnitScorer(calibration, info, rules?.rules ?? [], { mode, ...(o.topK !== undefined ? { topK: o.topK } : {}), ...(o.minScore !== undefined ? { minScore: o.minScore } : {}) });
-  return {
-    info,
-    model,
-    calibration,
-    matcher,
-    rules,
-    scorer,
-    mode,
-    intelEntries: intel.length,
-    modelPath: o.modelPath,
-    ...(o.minScore !== undefined ? { minScore: o.minScore } : {}),
-    reports: new Map(intel.map((e) => [e.id, e.report])),
-  };
+  const workers = o.workers && o.workers.count > 0 ? new DetectWorkers({ kb: o.workers.kb }).grow(o.workers.count) : undefined;
+  try {
+    const model = loadModel(o.modelPath);
+    const calibration = readCalibration(o.calibrationPath);
+    checkCalibrationModel(calibration, model.header.paramSha256, o.calibrationPath);
+    const info = new TechniqueInfo(o.kb);
+    const intel = loadIntel(o.intelPaths ?? []);
+    // the rules first: started workers compile them while this thread builds the index
+    const rules = o.rulePaths.length ? await loadRuleTable(o.rulePaths, info, o.pipeline ?? []) : undefined;
+    workers?.sendRules(rules && ruleSpecBytes(rules));
+    const matcher = buildMatcher(model.model, o.kb, intel);
+    const mode = o.mode ?? (rules ? 'fused' : 'semantic');
+    const scorer = new UnitScorer(calibration, info, rules?.rules ?? [], { mode, ...(o.topK !== undefined ? { topK: o.topK } : {}), ...(o.minScore !== undefined ? { minScore: o.minScore } : {}) });
+    return {
+      info,
+      model,
+      calibration,
+      matcher,
+      rules,
+      scorer,
+      mode,
+      intelEntries: intel.length,
+      modelPath: o.modelPath,
+      ...(o.minScore !== undefined ? { minScore: o.minScore } : {}),
+      reports: new Map(intel.map((e) => [e.id, e.report])),
+      ...(workers ? { workers } : {}),
+    };
+  } catch (err) {
+    await workers?.close();
+    throw err;
+  }
 }
 
 export interface RunOptions {
@@ -107,8 +125,8 @@ export interface RunOptions {
   threads?: number | 'auto';
   /** 'auto' uses workers from this many input bytes on. Default 32 MiB. */
   parallelMinBytes?: number;
-  /** How the knowledge base is found again in a worker. */
-  kbSource?: DetectWorkerInit['kb'];
+  /** How the knowledge base is found again in a worker (not needed when the session started its workers). */
+  kbSource?: DetectWorkerStart['kb'];
 }
 
 /** The parameters in shared memory (as `loadModel` gives them; a copy otherwise). */
@@ -127,36 +145,53 @@ function fileSize(f: string): number {
   }
 }
 
+/**
+ * Threads a run over `files` will use (this one included): 'auto' takes both
+ * cores for large inputs of several files. Known before the session opens, so
+ * the workers can be started while it does (`SessionOptions.workers`).
+ */
+export function plannedThreads(files: readonly string[], o: Pick<RunOptions, 'threads' | 'parallelMinBytes'>, sizes: readonly number[] = files.map(fileSize)): number {
+  if (o.threads !== 'auto' && o.threads !== undefined) return Math.max(1, o.threads);
+  const total = sizes.reduce((a, b) => a + b, 0);
+  const cores = Math.max(1, Math.min(2, availableParallelism()));
+  return total >= (o.parallelMinBytes ?? 32 * 1048576) && files.length > 1 ? cores : 1;
+}
+
 export async function runSession(s: DetectSession, files: readonly string[], o: RunOptions): Promise<{ report: DetectionReport; issues: IssueCollector }> {
   const issues = new IssueCollector();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const sizes = files.map(fileSize);
-  const total = sizes.reduce((a, b) => a + b, 0);
-  const cores = Math.max(1, Math.min(2, availableParallelism()));
-  const threads = o.threads === 'auto' || o.threads === undefined ? (total >= (o.parallelMinBytes ?? 32 * 1048576) && files.length > 1 ? cores : 1) : Math.max(1, o.threads);
+  const threads = plannedThreads(files, o, sizes);
   const ctx: FileDetectContext = { info: s.info, matcher: s.matcher, rules: s.rules, scorer: s.scorer, ...(o.windowMs ? { windowMs: o.windowMs } : {}), scenarios: o.scenarios ?? {} };
   let results: FileResult[];
   let encoded = 0;
-  if (threads > 1 && files.length > 1 && o.kbSource) {
+  const started = s.workers;
+  s.workers = undefined; // a run takes them (and terminates them when it ends)
+  if (threads > 1 && files.length > 1 && (started || o.kbSource)) {
     const index = s.matcher.index;
     const projected = s.matcher.projectedState();
-    const init: DetectWorkerInit = {
-      kb: o.kbSource,
+    const open: DetectWorkerOpen = {
       model: { config: s.model.model.config, params: sharedParams(s.model.model.params) },
       index: { vectors: index.vectors.slice(), entries: Array.from({ length: index.size }, (_, i) => index.entry(i)!), reports: [...s.reports], ...(projected ? { projected } : {}) },
       calibration: s.calibration,
-      ...(s.rules && ruleSpecBytes(s.rules) ? { rules: ruleSpecBytes(s.rules)! } : {}),
       score: { mode: s.mode, topK: s.scorer.topK, ...(s.minScore !== undefined ? { minScore: s.minScore } : {}) },
       ...(o.windowMs ? { windowMs: o.windowMs } : {}),
       scenarios: o.scenarios ?? {},
     };
+    let pool = started;
+    if (!pool) {
+      pool = new DetectWorkers({ kb: o.kbSource! });
+      pool.sendRules(s.rules && ruleSpecBytes(s.rules));
+    }
+    const workers = pool.take(Math.min(threads, files.length) - 1);
     let done = 0;
     const local = { matcher: s.matcher, detect: (f: string) => detectFile(ctx, f, o.signal ? { signal: o.signal } : {}) };
-    const out = await detectFilesInWorkers(files, init, { threads, sizes, local, onResult: (i) => o.onFile?.(++done, files.length, files[i]!) });
+    const out = await detectFilesInWorkers(files, open, { workers, sizes, local, onResult: (i) => o.onFile?.(++done, files.length, files[i]!) });
     results = out.results;
     encoded = out.encoded;
   } else {
+    await started?.close();
     results = [];
     for (let i = 0; i < files.length; i++) {
       results.push(await detectFile(ctx, files[i]!, o.signal ? { signal: o.signal } : {}));

@@ -9,15 +9,18 @@ import type { ProjectedState } from './projected-search.js';
 import type { ScenarioOptions } from './scenario/assemble.js';
 import type { RawCandidate } from './semantic.js';
 
-export interface DetectWorkerInit {
+/** What a worker starts with (`workerData`): it loads the knowledge base at once, before anything else arrives. */
+export interface DetectWorkerStart {
   kb: { dataDir: string } | { bundle: string; index?: string };
+}
+
+/** The rest of the detection context, sent once the main thread has it open (`open` message). */
+export interface DetectWorkerOpen {
   /** The encoder as the main thread loaded it (parameters in shared memory: not copied, not re-read). */
   model: { config: ModelConfig; params: Float32Array };
   /** The TTP index as the main thread built it (vectors row-major), so workers do not re-encode it, and its projection for the two-pass search. */
   index: { vectors: Float32Array; entries: IndexEntry[]; reports: [string, IntelEntry['report']][]; projected?: ProjectedState };
   calibration: Calibration;
-  /** `serializeSpec` of the rule set, when Sigma is on. */
-  rules?: Uint8Array;
   score: ScoreOptions;
   windowMs?: number;
   scenarios: ScenarioOptions | false;
@@ -26,9 +29,15 @@ export interface DetectWorkerInit {
 /** Semantic results (sequence text → candidates) one worker computed, for the others' caches. */
 export type LearnedMatches = [string, RawCandidate[]][];
 
-export type DetectWorkerMessage = { type: 'file'; id: number; file: string } | { type: 'learn'; entries: LearnedMatches };
+export type DetectWorkerMessage =
+  /** `serializeSpec` of the rule set (absent: no Sigma); the worker compiles it while the main thread goes on opening. */
+  | { type: 'rules'; rules?: Uint8Array }
+  | { type: 'open'; open: DetectWorkerOpen }
+  | { type: 'file'; id: number; file: string }
+  | { type: 'learn'; entries: LearnedMatches };
 
 export type DetectWorkerReply =
+  /** Everything open (after `rules` and `open`). */
   | { type: 'ready' }
   | { type: 'failed'; message: string }
   | { type: 'done'; id: number; result: FileResult; encoded: number; learned: LearnedMatches }

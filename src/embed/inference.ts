@@ -17,6 +17,7 @@
  */
 import { bigramBucket, tokenBuckets, tokenHash, type FeatureConfig } from './features.js';
 import { coarsePieces, forEachCoarse } from './tokenize.js';
+import { ProjectionKernel } from './wasm/project.js';
 
 /** Marks a coarse token that gives no tokens (stopwords, punctuation). */
 const EMPTY = -2;
@@ -47,6 +48,8 @@ export class TowerEncoder {
   private readonly pairSlot: Int32Array;
   private readonly pairMask: number;
   private used = 0;
+  /** W · x in WebAssembly (same sums as the scalar loop, see `wasm/project.ts`); x is its input. */
+  private readonly kernel: ProjectionKernel;
   private readonly x: Float64Array;
   private readonly h: Float64Array;
   private readonly oneRow = new Int32Array(1);
@@ -56,7 +59,7 @@ export class TowerEncoder {
     private readonly features: FeatureConfig,
     private readonly dim: number,
     /** This tower's projection (dim × dim, row-major). */
-    private readonly projection: Float64Array,
+    projection: Float64Array,
     readonly capacity = DEFAULT_CAPACITY,
   ) {
     this.slab = new Float32Array(capacity * dim);
@@ -67,7 +70,8 @@ export class TowerEncoder {
     this.pairB = new Int32Array(table);
     this.pairSlot = new Int32Array(table);
     this.pairMask = table - 1;
-    this.x = new Float64Array(dim);
+    this.kernel = new ProjectionKernel(projection, dim);
+    this.x = this.kernel.x;
     this.h = new Float64Array(dim);
   }
 
@@ -100,21 +104,11 @@ export class TowerEncoder {
       const base = rows[k]! * d;
       for (let j = 0; j < d; j++) x[j]! += p[base + j]!;
     }
-    const w = this.projection;
+    this.kernel.run();
+    const projected = this.kernel.out;
     const out = this.slab;
     const o = slot * d;
-    for (let r = 0; r < d; r++) {
-      let a0 = 0;
-      let a1 = 0;
-      const base = r * d;
-      let j = 0;
-      for (; j + 2 <= d; j += 2) {
-        a0 += w[base + j]! * x[j]!;
-        a1 += w[base + j + 1]! * x[j + 1]!;
-      }
-      for (; j < d; j++) a0 += w[base + j]! * x[j]!;
-      out[o + r] = a0 + a1;
-    }
+    for (let r = 0; r < d; r++) out[o + r] = projected[r]!;
   }
 
   private addSlot(target: number, source: number): void {

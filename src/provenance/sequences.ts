@@ -245,10 +245,14 @@ const fileVerb: Partial<Record<EventKind, string>> = {
   registry_delete: 'regdelete',
 };
 
+/** An event's action (a plain function, not a closure per event: closures cost an allocation and, under tsx, a `__name` call each). */
+function action(ev: NormalizedEvent, time: number, object: string, verb: string): PendingAction {
+  return { time, kind: ev.kind, verb, object, source: ev.source };
+}
+
 /** The abstracted action of one (non-creation) event, or undefined when it says nothing. */
 function describe(ev: NormalizedEvent, time: number): PendingAction | undefined {
   const o = ev.object ?? {};
-  const make = (object: string, verb: string): PendingAction => ({ time, kind: ev.kind, verb, object, source: ev.source });
   switch (ev.kind) {
     case 'file_create':
     case 'file_write':
@@ -256,14 +260,14 @@ function describe(ev: NormalizedEvent, time: number): PendingAction | undefined 
     case 'file_delete':
     case 'file_rename': {
       const path = ev.kind === 'file_rename' ? (o.file?.newPath ?? o.file?.path) : o.file?.path;
-      return path ? make(abstractPath(path), fileVerb[ev.kind]!) : undefined;
+      return path ? action(ev, time, abstractPath(path), fileVerb[ev.kind]!) : undefined;
     }
     case 'registry_create':
     case 'registry_set':
     case 'registry_delete': {
       if (!o.registry?.key) return undefined;
       const full = o.registry.value ? `${o.registry.key}\\${o.registry.value}` : o.registry.key;
-      return make(abstractRegistryKey(full), fileVerb[ev.kind]!);
+      return action(ev, time, abstractRegistryKey(full), fileVerb[ev.kind]!);
     }
     case 'network_connect':
     case 'network_accept': {
@@ -272,50 +276,50 @@ function describe(ev: NormalizedEvent, time: number): PendingAction | undefined 
       const inbound = ev.kind === 'network_accept' || n.direction === 'inbound';
       // inbound: the local port is the service that was reached
       const endpoint = inbound ? abstractEndpoint(n.remoteAddress, n.localPort ?? n.remotePort) : abstractEndpoint(n.remoteAddress, n.remotePort);
-      return make(endpoint, inbound ? 'accept' : 'connect');
+      return action(ev, time, endpoint, inbound ? 'accept' : 'connect');
     }
     case 'dns_query':
-      return o.domain ? make(abstractDomain(o.domain), 'dns') : undefined;
+      return o.domain ? action(ev, time, abstractDomain(o.domain), 'dns') : undefined;
     case 'image_load': {
       const m = o.module ?? o.file?.path;
-      return m ? make(abstractPath(m), 'load') : undefined;
+      return m ? action(ev, time, abstractPath(m), 'load') : undefined;
     }
     case 'pipe':
-      return o.pipe ? make(abstractPipe(o.pipe), 'pipe') : undefined;
+      return o.pipe ? action(ev, time, abstractPipe(o.pipe), 'pipe') : undefined;
     case 'remote_thread':
     case 'process_access': {
       let target = o.process?.image ? imageToken(o.process.image) : 'unknown';
       // the rights asked for say what the access was for (0x1010 on lsass: reading credentials)
       const granted = ev.kind === 'process_access' ? ev.raw.GrantedAccess : undefined;
       if (typeof granted === 'string' && /^0x[0-9a-f]{1,8}$/i.test(granted)) target += `:0x${parseInt(granted, 16).toString(16)}`;
-      return make(target, ev.kind === 'remote_thread' ? 'inject' : 'access');
+      return action(ev, time, target, ev.kind === 'remote_thread' ? 'inject' : 'access');
     }
     case 'scheduled_task': {
       const name = o.task?.name ? abstractTaskName(o.task.name) : 'task';
       const tokens = [`task:${name}`];
       if (o.task?.command) for (const t of commandLineTokens(o.task.command, undefined, 6)) tokens.push(`taskcmd:${t}`);
-      return { ...make(name, 'task'), tokens };
+      return { ...action(ev, time, name, 'task'), tokens };
     }
     case 'service_install': {
       const s = o.service;
       const object = s?.image ? abstractPath(s.image) : s?.name ? abstractName(s.name.toLowerCase()) : 'service';
-      return make(object, 'service');
+      return action(ev, time, object, 'service');
     }
     case 'logon': {
       const type = o.logon?.type ?? 'unknown';
-      return make(abstractName(type.toLowerCase()), 'logon');
+      return action(ev, time, abstractName(type.toLowerCase()), 'logon');
     }
     case 'powershell_script': {
       const cmdlets = scriptCmdlets(o.script ?? '');
       const object = cmdlets.length ? cmdlets.join(',') : 'script';
-      return { ...make(object, 'script'), tokens: cmdlets.length ? cmdlets.map((c) => `script:${c}`) : ['script:block'] };
+      return { ...action(ev, time, object, 'script'), tokens: cmdlets.length ? cmdlets.map((c) => `script:${c}`) : ['script:block'] };
     }
     case 'wmi': {
       const first = o.script ? commandLineTokens(o.script, undefined, 1)[0] : undefined;
-      return make(first ?? 'event', 'wmi');
+      return action(ev, time, first ?? 'event', 'wmi');
     }
     case 'other':
-      return make(String(ev.eventId ?? 'event'), 'event');
+      return action(ev, time, String(ev.eventId ?? 'event'), 'event');
     default:
       return undefined;
   }

@@ -19,7 +19,7 @@ import { openSession, runSession } from '../../src/detect/session.js';
 import { sharedData, tempDir } from '../helpers.js';
 import { ATTACK_LOG, BENIGN_LOG, handSetCalibration, sharedKb } from './helpers.js';
 
-test('one thread and two worker threads with a shared semantic cache give the same report', { timeout: 900_000 }, async () => {
+test('one thread and two worker threads with a shared semantic cache give the same report, also with a worker started while opening', { timeout: 900_000 }, async () => {
   const dir = tempDir();
   try {
     const cfg: ModelConfig = { features: { buckets: 1 << 12, charMin: 3, charMax: 4, bigrams: true, maxTokens: 128 }, dim: 16, pooling: 'sqrtn' };
@@ -50,6 +50,14 @@ test('one thread and two worker threads with a shared semantic cache give the sa
     assert.ok(one.report.alerts.some((a) => a.techniques.some((t) => t.origin === 'semantic')), 'the encoder raises alerts of its own');
     assert.deepEqual(two.report.alerts, one.report.alerts);
     assert.deepEqual(two.report.scenarios, one.report.scenarios);
+    // a worker started while the session opened (it loads ATT&CK meanwhile) gives the same report too
+    const early = await openSession({ kb, modelPath, calibrationPath: calPath, rulePaths: [], workers: { count: 1, kb: kbSource } });
+    assert.ok(early.workers, 'the session holds its started worker');
+    const started = await runSession(early, files, { version: 'test', threads: 2 });
+    assert.equal(started.report.stats.threads, 2);
+    assert.equal(early.workers, undefined, 'the run took the worker');
+    assert.deepEqual(started.report.alerts, one.report.alerts);
+    assert.deepEqual(started.report.scenarios, one.report.scenarios);
     // the cache saved work in both: the copies repeat the first files' texts
     assert.ok(one.report.stats.encoded < one.report.stats.sequences / 2, `${one.report.stats.encoded} of ${one.report.stats.sequences}`);
     assert.ok(two.report.stats.encoded < (2 * two.report.stats.sequences) / 3, `${two.report.stats.encoded} of ${two.report.stats.sequences}`);

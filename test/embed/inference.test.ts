@@ -5,6 +5,7 @@ import { featurize } from '../../src/embed/features.js';
 import { TowerEncoder } from '../../src/embed/inference.js';
 import { EmbedModel, initParams, LOG_TOWER, paramLayout, TEXT_TOWER, type ModelConfig } from '../../src/embed/model.js';
 import { Rng } from '../../src/embed/rng.js';
+import { ProjectionKernel } from '../../src/embed/wasm/project.js';
 
 const cfg: ModelConfig = { features: { buckets: 4096, charMin: 3, charMax: 5, bigrams: true, maxTokens: 40 }, dim: 24, pooling: 'sqrtn' };
 
@@ -76,5 +77,28 @@ test('the worker pool returns the single-thread vectors, row for row', async () 
     assert.equal((await pool.encodeMany([], TEXT_TOWER)).length, 0);
   } finally {
     await pool.close();
+  }
+});
+
+test('the WebAssembly projection equals the scalar loop bit for bit (even and odd dimensions)', () => {
+  for (const d of [24, 17, 1, 128]) {
+    const rng = new Rng(d);
+    const w = Float64Array.from({ length: d * d }, () => rng.normal());
+    const k = new ProjectionKernel(w, d);
+    for (let trial = 0; trial < 3; trial++) {
+      for (let j = 0; j < d; j++) k.x[j] = Math.fround(rng.normal() * 3);
+      k.run();
+      for (let r = 0; r < d; r++) {
+        let a0 = 0;
+        let a1 = 0;
+        let j = 0;
+        for (; j + 2 <= d; j += 2) {
+          a0 += w[r * d + j]! * k.x[j]!;
+          a1 += w[r * d + j + 1]! * k.x[j + 1]!;
+        }
+        for (; j < d; j++) a0 += w[r * d + j]! * k.x[j]!;
+        assert.ok(Object.is(k.out[r], a0 + a1), `d=${d} row ${r}: ${k.out[r]} vs ${a0 + a1}`);
+      }
+    }
   }
 });

@@ -20,7 +20,7 @@ import { defaultModelPath } from '../../embed/pipeline.js';
 import { calibrate } from '../../detect/calibrate.js';
 import { defaultCalibrationPath, writeCalibration } from '../../detect/calibration/model.js';
 import { loadRuleTable } from '../../detect/rules.js';
-import { checkSessionFiles, openSession, runSession } from '../../detect/session.js';
+import { checkSessionFiles, openSession, plannedThreads, runSession } from '../../detect/session.js';
 import { TechniqueInfo } from '../../detect/techniques.js';
 import type { Alert, DetectionReport } from '../../detect/types.js';
 import { reportToDot, reportToMarkdown, reportToNavigator, reportToStix } from '../../export/scenario/index.js';
@@ -195,7 +195,10 @@ export function register(program: Command): void {
       const progress = createProgress('detect');
       progress.update(0, undefined, 'loading ATT&CK, model, rules');
       const kb = await loadKnowledgeBase({ dataDir });
+      // workers start now and compile the rules while this thread builds the TTP index
+      const workerCount = Math.min(plannedThreads(expanded.files, { threads }), expanded.files.length) - 1;
       const session = await openSession({
+        ...(workerCount > 0 ? { workers: { count: workerCount, kb: { dataDir } } } : {}),
         kb,
         modelPath,
         calibrationPath,
