@@ -81,6 +81,44 @@ export function fieldSlot(name: string): number {
 
 const hasOwn = Object.prototype.hasOwnProperty;
 
+/**
+ * The values of a flat event (every own value a string, number or boolean:
+ * the common case) joined by `TEXT_SEPARATOR` natively, or undefined when
+ * some value is null, an object or an array. `join` spells numbers and
+ * booleans as `scalarText` does.
+ */
+function flatJoined(f: EventFields): string | undefined {
+  const vals = Object.values(f);
+  for (let i = 0; i < vals.length; i++) {
+    const t = typeof vals[i];
+    if (t !== 'string' && t !== 'number' && t !== 'boolean') return undefined;
+  }
+  return vals.join(TEXT_SEPARATOR);
+}
+
+/** Every scalar value's text (nested objects and arrays walked), joined by `TEXT_SEPARATOR`. */
+function nestedJoined(f: EventFields): string {
+  // top-level values by concatenation (cheap ropes, flattened once by the caller's toLowerCase); nested ones walked
+  let out = '';
+  let first = true;
+  for (const k in f) {
+    if (!hasOwn.call(f, k)) continue;
+    const v = f[k];
+    let t: string | undefined;
+    if (typeof v === 'string') t = v;
+    else if (typeof v === 'object' && v !== null) {
+      const nested: string[] = [];
+      walkTexts(v, 1, nested, false);
+      if (nested.length === 0) continue;
+      t = nested.join(TEXT_SEPARATOR);
+    } else t = scalarText(v);
+    if (t === undefined) continue;
+    out = first ? t : out + TEXT_SEPARATOR + t;
+    first = false;
+  }
+  return out;
+}
+
 export class EventView {
   fields: EventFields = {};
   private epoch = 1;
@@ -265,28 +303,7 @@ export class EventView {
 
   /** Every scalar value's text as is (not lowercased), joined by `TEXT_SEPARATOR`. */
   allRawJoined(): string {
-    if (this.rawJoined === undefined) {
-      // top-level values by concatenation (cheap ropes, flattened once by the caller's toLowerCase); nested ones walked
-      const f = this.fields;
-      let out = '';
-      let first = true;
-      for (const k in f) {
-        if (!hasOwn.call(f, k)) continue;
-        const v = f[k];
-        let t: string | undefined;
-        if (typeof v === 'string') t = v;
-        else if (typeof v === 'object' && v !== null) {
-          const nested: string[] = [];
-          walkTexts(v, 1, nested, false);
-          if (nested.length === 0) continue;
-          t = nested.join(TEXT_SEPARATOR);
-        } else t = scalarText(v);
-        if (t === undefined) continue;
-        out = first ? t : out + TEXT_SEPARATOR + t;
-        first = false;
-      }
-      this.rawJoined = out;
-    }
+    if (this.rawJoined === undefined) this.rawJoined = flatJoined(this.fields) ?? nestedJoined(this.fields);
     return this.rawJoined;
   }
 

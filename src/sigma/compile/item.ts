@@ -13,7 +13,8 @@ import { TIME_MODIFIERS } from '../modifiers/validate.js';
 import type { EventView } from './event.js';
 import { fieldSlot, scalarText, TEXT_SEPARATOR } from './event.js';
 import { regexMinLength } from './regex-length.js';
-import { compileStringTest, requiredLiteral, testString, type StringTest } from './strings.js';
+import { nativePrefilter } from './regex-native.js';
+import { compileAnyString, compileStringTest, requiredLiteral, type StringTest } from './strings.js';
 
 export type Pred = (v: EventView) => boolean;
 
@@ -163,11 +164,6 @@ function planString(s: SigmaString, mods: readonly Modifier[], fold: boolean, da
     }
   }
   return { tests, literals };
-}
-
-function anyString(text: string, tests: StringTest[]): boolean {
-  for (let i = 0; i < tests.length; i++) if (testString(text, tests[i]!)) return true;
-  return false;
 }
 
 /** Apply `fn` to the field's value, or to each element when the value is an array (any element counts). */
@@ -336,6 +332,35 @@ export function compileItem(item: DetectionItem, fields: readonly string[] | nul
   const valuePreds: ValuePred[] = [];
   const literalsPerValue: Array<Lit[] | undefined> = [];
 
+  /** Every value's string tests (when all values are strings, the item is one test of their union). */
+  const stringTests: StringTest[] = [];
+
+  /** A value predicate passing when the field's value (as the modifiers view it) passes one of `tests`. */
+  function stringPred(tests: StringTest[]): ValuePred {
+    const any = compileAnyString(tests);
+    if (keyword) {
+      // Plain substring keywords search all values at once (joined by a separator no keyword contains).
+      if (!dash && tests.every((t) => t.kind === 'contains' && !t.text.includes(TEXT_SEPARATOR))) return (_raw, v) => any(v.allLowerJoined());
+      return (_raw, v) => {
+        for (const t of v.allLowerTexts()) if (any(dash ? windashNormalize(t) : t)) return true;
+        return false;
+      };
+    }
+    return (raw, v, field, slot) => {
+      if (!Array.isArray(raw)) {
+        const t = dash ? v.dashSlot(slot, field, fold) : fold ? v.lowerSlot(slot, field) : scalarText(raw);
+        return t !== undefined && any(t);
+      }
+      return onValues(raw, (x) => {
+        let t = scalarText(x);
+        if (t === undefined) return false;
+        if (fold) t = t.toLowerCase();
+        if (dash) t = windashNormalize(t);
+        return any(t);
+      });
+    };
+  }
+
   for (const val of item.values) {
     const { pred, literals } = compileValue(val);
     valuePreds.push(pred);
@@ -351,47 +376,9 @@ export function compileItem(item: DetectionItem, fields: readonly string[] | nul
           return { pred: (raw) => onValues(raw, (x) => { const p = timePart(x, timeMod); return p !== undefined && compareNum(p, n, mods); }), literals: undefined };
         }
         const plan = planString(val, mods, fold, dash, keyword, ctx.placeholders);
-        const tests = plan.tests;
         const lits = plan.literals.some((l) => l.text.length === 0) ? undefined : plan.literals;
-        if (keyword) {
-          // Plain substring keywords search all values at once (joined by a separator no keyword contains).
-          if (!dash && tests.every((t) => t.kind === 'contains' && !t.text.includes(TEXT_SEPARATOR))) {
-            const needles = tests.map((t) => (t as { text: string }).text);
-            return {
-              pred: (_raw, v) => {
-                const all = v.allLowerJoined();
-                for (let i = 0; i < needles.length; i++) if (all.includes(needles[i]!)) return true;
-                return false;
-              },
-              literals: lits,
-            };
-          }
-          return {
-            pred: (_raw, v) => {
-              for (const t of v.allLowerTexts()) {
-                if (anyString(dash ? windashNormalize(t) : t, tests)) return true;
-              }
-              return false;
-            },
-            literals: lits,
-          };
-        }
-        return {
-          pred: (raw, v, field, slot) => {
-            if (!Array.isArray(raw)) {
-              const t = dash ? v.dashSlot(slot, field, fold) : fold ? v.lowerSlot(slot, field) : scalarText(raw);
-              return t !== undefined && anyString(t, tests);
-            }
-            return onValues(raw, (x) => {
-              let t = scalarText(x);
-              if (t === undefined) return false;
-              if (fold) t = t.toLowerCase();
-              if (dash) t = windashNormalize(t);
-              return anyString(t, tests);
-            });
-          },
-          literals: lits,
-        };
+        stringTests.push(...plan.tests);
+        return { pred: stringPred(plan.tests), literals: lits };
       }
       case 'number': {
         const n = val.value;
@@ -426,10 +413,13 @@ export function compileItem(item: DetectionItem, fields: readonly string[] | nul
       case 'regex': {
         const re = compileRegex(val.pattern, val.flags);
         const lit = regexLiteral(val.pattern);
-        // values shorter than any match are ruled out without running the matcher
+        // values shorter than any match are ruled out without running the matcher, and most others by a native regex
         const minLength = regexMinLength(val.pattern);
+        const native = nativePrefilter(val.pattern, val.flags);
         return {
-          pred: (raw) => onValues(raw, (x) => { const t = scalarText(x); return t !== undefined && t.length >= minLength && re.test(t); }),
+          pred: native
+            ? (raw) => onValues(raw, (x) => { const t = scalarText(x); return t !== undefined && t.length >= minLength && native.test(t) && re.test(t); })
+            : (raw) => onValues(raw, (x) => { const t = scalarText(x); return t !== undefined && t.length >= minLength && re.test(t); }),
           literals: lit.length >= 1 ? [contains(lit)] : undefined,
         };
       }
@@ -460,6 +450,9 @@ export function compileItem(item: DetectionItem, fields: readonly string[] | nul
       }
     }
   }
+
+  // Several string values under "any": one test of all their string tests (a value list searched at once).
+  if (!all && !neq && !timeMod && valuePreds.length > 1 && item.values.every((x) => x.type === 'string')) valuePreds.splice(0, valuePreds.length, stringPred(stringTests));
 
   // Combine values: any (default) or all; neq negates the whole item but needs the field present.
   const n = valuePreds.length;

@@ -15,6 +15,7 @@ import type { NeedLiteral } from './item.js';
 import { HitState, markAnchors } from './literal-hits.js';
 import { AffixIndex } from './literal-trie.js';
 import { fold, gramCode, GramScanner } from './literal-grams.js';
+import { NEEDLE_MAX } from './literal-plan.js';
 
 export { HitState, fold, gramCode };
 
@@ -27,12 +28,6 @@ export interface GatedUnit {
   needs: readonly (readonly NeedLiteral[])[];
 }
 
-/**
- * A field's substring literals are searched with the engine's native
- * `includes` when there are at most this many (cheaper than a scan in JS,
- * e.g. a `Hashes` field with a few `IMPHASH=` literals); more get the gram scan.
- */
-const NEEDLE_MAX = 6;
 
 /** A field's substring literals when there are few: searched natively, one `includes` each. */
 class Needles {

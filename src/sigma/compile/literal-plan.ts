@@ -9,15 +9,27 @@
  * scanned, at a cost per character: a group scans only the fields its units
  * cannot do without (a unit with no exact-position clause must index one
  * substring clause, chosen greedily on fields already scanned or wanted by
- * many units). Substring clauses on scanned fields are indexed too (the
- * scan finds them at the cost of a few more anchors); every other clause is
- * verified with native string tests once the indexed ones have all hit.
+ * many units). Substring clauses on fields the gram scanner scans anyway
+ * (more forced literals than `NEEDLE_MAX`) are indexed too (the scan finds
+ * them at the cost of a few more anchors); on a field with few forced
+ * literals (native `includes` each) they are not: there extra literals would
+ * cost a search each, or turn the field into a gram scan, on every event
+ * (e.g. Sysmon 10's 600-character `CallTrace`: 2 forced literals, 20 more
+ * from units that an exact `TargetImage` test rules out first). Every clause
+ * not indexed is verified with native string tests once the indexed ones
+ * have all hit.
  * Since every clause is a necessary condition, any split is sound: the
  * split only moves work between the scan and the verification.
  */
 import type { NeedLiteral } from './item.js';
 
 type Clause = readonly NeedLiteral[];
+
+/**
+ * A field's substring literals are searched with native `includes` when there
+ * are at most this many (cheaper than a scan in JS), else by the gram scanner.
+ */
+export const NEEDLE_MAX = 6;
 
 /** Fields whose values a clause needs scanned (those of its substring literals). */
 export function scanFieldsOf(clause: Clause): string[] {
@@ -41,9 +53,11 @@ function clauseScore(c: Clause): number {
 /**
  * For each unit of a group (its clauses): the substring clause its index
  * must check because the unit has no exact-position clause (-1 when it has
- * one, or no clauses); and the fields the group's index therefore scans.
+ * one, or no clauses); the fields the group's index therefore scans; and
+ * those of them the gram scanner scans (`gramScanned`: more than
+ * `NEEDLE_MAX` distinct forced literals), where other substring clauses join.
  */
-export function planSubstringClauses(units: ReadonlyArray<readonly Clause[]>): { chosen: number[]; scanned: Set<string> } {
+export function planSubstringClauses(units: ReadonlyArray<readonly Clause[]>): { chosen: number[]; scanned: Set<string>; gramScanned: Set<string> } {
   const chosen = units.map(() => -1);
   const needy = units.map((cl, i) => i).filter((i) => units[i]!.length > 0 && !units[i]!.some(exactClause));
   // how many units could be served by scanning each field
@@ -72,17 +86,31 @@ export function planSubstringClauses(units: ReadonlyArray<readonly Clause[]>): {
     chosen[i] = best;
     for (const f of scanFieldsOf(units[i]![best]!)) scanned.add(f);
   }
-  return { chosen, scanned };
+  const forced = new Map<string, Set<string>>();
+  chosen.forEach((k, i) => {
+    if (k < 0) return;
+    for (const l of units[i]![k]!) {
+      if (l.kind !== 'contains' || l.fields === null) continue;
+      for (const f of l.fields) {
+        let set = forced.get(f);
+        if (!set) forced.set(f, (set = new Set()));
+        set.add(l.text);
+      }
+    }
+  });
+  const gramScanned = new Set([...forced].filter(([, lits]) => lits.size > NEEDLE_MAX).map(([f]) => f));
+  return { chosen, scanned, gramScanned };
 }
 
 /**
  * Split a unit's clauses: `indexed` (exact-position clauses, the chosen
- * substring clause, and substring clauses on fields the group scans anyway:
- * for those the scan finds hits at little extra cost) and `verify` (the rest).
+ * substring clause, and substring clauses on fields `joinable` says the
+ * group scans anyway: for those the scan finds hits at little extra cost)
+ * and `verify` (the rest).
  */
-export function splitClauses(clauses: readonly Clause[], chosen: number, scanned: (field: string) => boolean): { indexed: Clause[]; verify: Clause[] } {
+export function splitClauses(clauses: readonly Clause[], chosen: number, joinable: (field: string) => boolean): { indexed: Clause[]; verify: Clause[] } {
   const indexed: Clause[] = [];
   const verify: Clause[] = [];
-  clauses.forEach((c, k) => (k === chosen || scanFieldsOf(c).every(scanned) ? indexed : verify).push(c));
+  clauses.forEach((c, k) => (k === chosen || scanFieldsOf(c).every(joinable) ? indexed : verify).push(c));
   return { indexed, verify };
 }

@@ -404,13 +404,13 @@ export function compileRules(input: RuleCollection | readonly SigmaRule[], optio
   // Which clauses each group's index checks (`literal-plan.ts`); a unit in several groups takes the
   // choice of the first (any choice is sound: every clause is necessary).
   const chosen = new Int32Array(units.length).fill(-2);
-  const scannedBy: Array<Set<string>> = [];
+  const joinableBy: Array<Set<string>> = [];
   for (const g of allGroups) {
     const plan = planSubstringClauses(g.gated.map((u) => usable[u.id]!));
     g.gated.forEach((u, i) => {
       if (chosen[u.id] !== -2) return;
       chosen[u.id] = plan.chosen[i]!;
-      scannedBy[u.id] = plan.scanned;
+      joinableBy[u.id] = plan.gramScanned;
     });
   }
   const unitClauses = new Uint8Array(units.length);
@@ -418,8 +418,8 @@ export function compileRules(input: RuleCollection | readonly SigmaRule[], optio
   let clauseIds = 0;
   for (const u of units) {
     if (!u.gated) continue;
-    const scanned = scannedBy[u.id]!;
-    const { indexed, verify } = splitClauses(usable[u.id]!, chosen[u.id]!, (f) => scanned.has(f));
+    const joinable = joinableBy[u.id]!;
+    const { indexed, verify } = splitClauses(usable[u.id]!, chosen[u.id]!, (f) => joinable.has(f));
     if (verify.length > 0) u.verify = compileClauseCheck(verify);
     unitClauses[u.id] = indexed.length;
     gatedInfo[u.id] = { id: u.id, clauseBase: clauseIds, needs: indexed };

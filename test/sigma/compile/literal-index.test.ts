@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { compileRules, loadRuleText, type CompiledRuleSet } from '../../../src/sigma/index.js';
 import { loadPipeline } from '../../../src/sigma/pipeline/index.js';
 import { fired } from './fired.js';
-import { planSubstringClauses, splitClauses } from '../../../src/sigma/compile/literal-plan.js';
+import { NEEDLE_MAX, planSubstringClauses, splitClauses } from '../../../src/sigma/compile/literal-plan.js';
 import type { NeedLiteral } from '../../../src/sigma/compile/item.js';
 
 function rules(body: string): CompiledRuleSet {
@@ -121,4 +121,19 @@ test('planner: units with an exact-position clause index it; the others one subs
   assert.deepEqual(split.verify, [cli], 'a substring clause on a field the group does not scan is verified');
   const scanned = splitClauses(units[0]!, plan.chosen[0]!, (f) => plan.scanned.has(f));
   assert.deepEqual(scanned.indexed, [img, cli], 'on a scanned field it is indexed too');
+});
+
+test('planner: other substring clauses join only fields the gram scanner scans anyway', () => {
+  const trace = (t: string) => [lit(t, 'contains', 'CallTrace')];
+  const target = [lit('\\lsass.exe', 'suffix', 'TargetImage')];
+  // two units force CallTrace with one literal each: native `includes`, no gram scan
+  const few = planSubstringClauses([[trace('cmlua.dll')], [trace('editionupgrade')], [target, trace('ntdll.dll')]]);
+  assert.deepEqual([...few.scanned], ['CallTrace']);
+  assert.deepEqual([...few.gramScanned], []);
+  assert.deepEqual(splitClauses([target, trace('ntdll.dll')], few.chosen[2]!, (f) => few.gramScanned.has(f)).verify, [trace('ntdll.dll')], 'verified on the candidates instead');
+  // more forced literals than NEEDLE_MAX: the field is gram-scanned, and the clause joins the scan
+  const forced = Array.from({ length: NEEDLE_MAX + 1 }, (_, k) => [trace(`forced${k}.dll`)]);
+  const many = planSubstringClauses([...forced, [target, trace('ntdll.dll')]]);
+  assert.deepEqual([...many.gramScanned], ['CallTrace']);
+  assert.deepEqual(splitClauses([target, trace('ntdll.dll')], many.chosen[forced.length]!, (f) => many.gramScanned.has(f)).indexed, [target, trace('ntdll.dll')]);
 });
