@@ -90,12 +90,22 @@ export function eventKey(s: SourceLocation): string {
   return `${s.file}\0${s.line ?? ''}\0${s.record ?? ''}`;
 }
 
+/** The number in a source location that tells records of one file apart best (equal `eventKey`s have equal `lineOf`s). */
+function lineOf(s: SourceLocation): number {
+  return s.line ?? s.record ?? -1;
+}
+
 const HOUR = 3_600_000;
 
 export class Detector {
   private window: Window | undefined;
   private windowCount = 0;
   private readonly pending = new Map<string, PendingHit>();
+  /**
+   * Pending hits per `lineOf` their record: an event whose line has none needs no `eventKey` (a string
+   * built per event otherwise, for as long as a hit whose record gave no event waits for the end of the file).
+   */
+  private readonly pendingLines = new Map<number, number>();
   private readonly lineage = new LineageCache();
   private readonly patternSpread = new SpreadCounter();
   private readonly lineageSpread = new SpreadCounter();
@@ -124,7 +134,12 @@ export class Detector {
     this.counts.ruleHits += matches.length;
     const f = rec.fields;
     const host = String(f.Computer ?? f.Hostname ?? f.hostname ?? f.host ?? 'unknown');
-    this.pending.set(eventKey(rec.source), { rules: matches.map((m) => m.rule.index), time: eventTime(f), host, source: rec.source });
+    const k = eventKey(rec.source);
+    if (!this.pending.has(k)) {
+      const line = lineOf(rec.source);
+      this.pendingLines.set(line, (this.pendingLines.get(line) ?? 0) + 1);
+    }
+    this.pending.set(k, { rules: matches.map((m) => m.rule.index), time: eventTime(f), host, source: rec.source });
   }
 
   addEvent(ev: NormalizedEvent): void {
@@ -142,11 +157,15 @@ export class Detector {
     this.lineage.observe(ev, w.index);
     w.graphs.add(ev);
     w.sequences.add(ev);
-    if (this.pending.size > 0) {
+    if (this.pending.size > 0 && this.pendingLines.has(lineOf(ev.source))) {
       const k = eventKey(ev.source);
       const p = this.pending.get(k);
       if (p) {
         this.pending.delete(k);
+        const line = lineOf(ev.source);
+        const left = this.pendingLines.get(line)! - 1;
+        if (left === 0) this.pendingLines.delete(line);
+        else this.pendingLines.set(line, left);
         w.hits.set(k, { rules: p.rules, host: ev.host || 'unknown', time: ev.time, source: ev.source, what: `${ev.kind} ${ev.eventId ?? ''} ${ev.subject?.image ?? ''}`.trim() });
       }
     }
@@ -158,6 +177,7 @@ export class Detector {
     if (!this.window) this.window = new Window(this.windowCount++, 0, this.opts.sequences);
     this.window.orphans.push(...this.pending.values());
     this.pending.clear();
+    this.pendingLines.clear();
   }
 
   /** Close the last window: the alerts and the scenario fragments (not yet merged across inputs). */

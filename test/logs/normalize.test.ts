@@ -97,6 +97,15 @@ test('Security 4688/4624/4698/5156/4663, PowerShell 4104, System 7045', () => {
   assert.deepEqual([svc.kind, svc.object?.service], ['service_install', { name: 'evil', image: 'C:\\e.exe' }]);
 });
 
+test('PowerShell 4103: the host application names the image (its first word) and the command line, ContextInfo the user', () => {
+  const ctx = '        Severity = Informational\n        Host Application = C:\\Windows\\powershell.exe\t-nop  -w hidden -c iex\n        User = CORP\\bob\n        Command Name = Invoke-Expression\n';
+  const ps = norm({ Provider_Name: 'Microsoft-Windows-PowerShell', Channel: 'Microsoft-Windows-PowerShell/Operational', Computer: 'W', TimeCreated: '2020-01-01T00:00:00Z', EventID: 4103, ContextInfo: ctx, Execution_ProcessID: 7 });
+  assert.deepEqual(ps.subject, { pid: 7, image: 'C:\\Windows\\powershell.exe', commandLine: 'C:\\Windows\\powershell.exe\t-nop  -w hidden -c iex', user: 'CORP\\bob' });
+  assert.equal(ps.object?.script, 'Invoke-Expression');
+  const bare = norm({ Provider_Name: 'Microsoft-Windows-PowerShell', Channel: 'Microsoft-Windows-PowerShell/Operational', Computer: 'W', TimeCreated: '2020-01-01T00:00:00Z', EventID: 4103, ContextInfo: 'Host Application = pwsh\n' });
+  assert.deepEqual(bare.subject, { image: 'pwsh', commandLine: 'pwsh' });
+});
+
 test('Security-Datasets time: zoneless TimeCreated is local in some exports, so @timestamp wins', () => {
   const ev = norm({ EventID: 4689, SourceName: 'Microsoft-Windows-Security-Auditing', Hostname: 'H', Channel: 'Security', TimeCreated: '2020-10-18 10:56:18.955', '@timestamp': '2020-10-19T02:56:18.955Z' }, 'win-secdatasets');
   assert.equal(ev.time, Date.UTC(2020, 9, 19, 2, 56, 18, 955));

@@ -44,21 +44,55 @@ export function guidOf(v: unknown): string | undefined {
  */
 function compact<T extends object>(o: T): T | undefined {
   let out: Record<string, unknown> | undefined;
-  for (const k of Object.keys(o)) {
+  // for…in rather than Object.keys: no array of keys per call (the literals passed here have no inherited keys)
+  for (const k in o) {
     const v = (o as Record<string, unknown>)[k];
     if (v !== undefined) (out ??= {})[k] = v;
   }
   return out as T | undefined;
 }
 
-function proc(f: Fields, prefix: string, userKey?: string): ProcessRef | undefined {
-  return compact({
-    pid: pidOf(f[`${prefix}ProcessId`]),
-    guid: guidOf(f[`${prefix}ProcessGuid`]),
-    image: s(f[`${prefix}Image`]),
-    commandLine: s(f[`${prefix}CommandLine`]),
-    user: s(f[userKey ?? `${prefix}User`]),
-  });
+/** Does the object have any key (`Object.keys(o).length > 0` without the array)? */
+function hasKeys(o: object): boolean {
+  for (const _ in o) return true;
+  return false;
+}
+
+/** The field names of a process reference with a given prefix, built once (not per event: a looked-up key built by concatenation is hashed anew each time). */
+interface ProcKeys {
+  pid: string;
+  guid: string;
+  image: string;
+  commandLine: string;
+  user: string;
+}
+const procKeys = (prefix: string): ProcKeys => ({
+  pid: `${prefix}ProcessId`,
+  guid: `${prefix}ProcessGuid`,
+  image: `${prefix}Image`,
+  commandLine: `${prefix}CommandLine`,
+  user: `${prefix}User`,
+});
+const ACTOR = procKeys('');
+const PARENT = procKeys('Parent');
+const SOURCE = procKeys('Source');
+const TARGET = procKeys('Target');
+
+/** The process reference under `keys`, without undefined fields (undefined when it has none), built directly rather than through `compact`. */
+function proc(f: Fields, keys: ProcKeys): ProcessRef | undefined {
+  const pid = pidOf(f[keys.pid]);
+  const guid = guidOf(f[keys.guid]);
+  const image = s(f[keys.image]);
+  const commandLine = s(f[keys.commandLine]);
+  const user = s(f[keys.user]);
+  if (pid === undefined && guid === undefined && image === undefined && commandLine === undefined && user === undefined) return undefined;
+  const ref: ProcessRef = {};
+  if (pid !== undefined) ref.pid = pid;
+  if (guid !== undefined) ref.guid = guid;
+  if (image !== undefined) ref.image = image;
+  if (commandLine !== undefined) ref.commandLine = commandLine;
+  if (user !== undefined) ref.user = user;
+  return ref;
 }
 
 const INTEGRITY_SID: Record<string, string> = {
@@ -110,7 +144,8 @@ export function fileClockKnown(file: string): boolean {
 /** Would this Windows record's time change once its file's offset is known? */
 export function needsFileClock(f: Fields): boolean {
   const tc = f.TimeCreated;
-  return typeof tc === 'string' && !hasZone(tc) && f.UtcTime === undefined && f['@timestamp'] === undefined;
+  // the cheap checks first: most records carry UtcTime or @timestamp, and hasZone runs two regular expressions
+  return f.UtcTime === undefined && f['@timestamp'] === undefined && typeof tc === 'string' && !hasZone(tc);
 }
 
 function clockOf(file: string): FileClock {
@@ -130,16 +165,15 @@ function clockOf(file: string): FileClock {
  */
 export function windowsTime(f: Fields, file?: string): number | undefined {
   const tc = f.TimeCreated;
-  const zoneless = typeof tc === 'string' && !hasZone(tc);
   const utc = parseTimestamp(f.UtcTime);
   if (utc !== undefined) {
-    if (zoneless && file !== undefined) {
+    if (file !== undefined && typeof tc === 'string' && !hasZone(tc)) {
       const local = parseTimestamp(tc);
       if (local !== undefined) clockOf(file).observe(utc, local);
     }
     return utc;
   }
-  if (typeof tc === 'string' && !zoneless) return parseTimestamp(tc);
+  if (typeof tc === 'string' && hasZone(tc)) return parseTimestamp(tc);
   const ts = parseTimestamp(f['@timestamp']);
   if (ts !== undefined) return ts;
   const local = parseTimestamp(tc);
@@ -175,13 +209,13 @@ interface Shape {
 }
 
 function sysmon(id: number, f: Fields, time: number): Shape {
-  const actor = proc(f, '');
+  const actor = proc(f, ACTOR);
   switch (id) {
     case 1: {
       const subject: Subject = { ...(actor ?? {}), startTime: time };
       const integrity = s(f.IntegrityLevel);
       if (integrity) subject.integrity = integrity;
-      const parent = proc(f, 'Parent');
+      const parent = proc(f, PARENT);
       if (parent) subject.parent = parent;
       return { kind: 'process_create', subject };
     }
@@ -215,11 +249,11 @@ function sysmon(id: number, f: Fields, time: number): Shape {
     case 7:
       return { kind: 'image_load', subject: actor, object: compact({ module: s(f.ImageLoaded) }) };
     case 8:
-      return { kind: 'remote_thread', subject: proc(f, 'Source'), object: compact({ process: proc(f, 'Target') }) };
+      return { kind: 'remote_thread', subject: proc(f, SOURCE), object: compact({ process: proc(f, TARGET) }) };
     case 9:
       return { kind: 'file_read', subject: actor, object: compact({ file: fileOf(f.Device) }) };
     case 10:
-      return { kind: 'process_access', subject: proc(f, 'Source'), object: compact({ process: proc(f, 'Target') }) };
+      return { kind: 'process_access', subject: proc(f, SOURCE), object: compact({ process: proc(f, TARGET) }) };
     case 11:
     case 15:
     case 29:
@@ -380,6 +414,12 @@ function security(id: number, f: Fields, time: number): Shape | undefined {
   }
 }
 
+/** `text.split(/\s+/)[0]` without splitting a whole (often long) command line. */
+function firstWord(text: string): string {
+  const i = text.search(/\s/);
+  return i === -1 ? text : text.slice(0, i);
+}
+
 function powershell(id: number, f: Fields): Shape | undefined {
   const pid = pidOf(f.Execution_ProcessID);
   if (id === 4104) {
@@ -387,9 +427,10 @@ function powershell(id: number, f: Fields): Shape | undefined {
   }
   if (id === 4103) {
     const ctx = s(f.ContextInfo);
+    const host = contextValue(ctx, 'Host Application');
     return {
       kind: 'powershell_script',
-      subject: compact({ pid, image: contextValue(ctx, 'Host Application')?.split(/\s+/)[0], commandLine: contextValue(ctx, 'Host Application'), user: contextValue(ctx, 'User') }),
+      subject: compact({ pid, image: host === undefined ? undefined : firstWord(host), commandLine: host, user: contextValue(ctx, 'User') }),
       object: compact({ script: s(f.Payload) ?? contextValue(ctx, 'Command Name') }),
     };
   }
@@ -424,7 +465,7 @@ export function normalizeWindows(rec: LogRecord): NormalizedEvent | undefined {
   if (provider) ev.provider = provider;
   if (channel) ev.channel = channel;
   if (id !== undefined) ev.eventId = id;
-  if (shape.subject && Object.keys(shape.subject).length > 0) ev.subject = shape.subject;
-  if (shape.object && Object.keys(shape.object).length > 0) ev.object = shape.object;
+  if (shape.subject && hasKeys(shape.subject)) ev.subject = shape.subject;
+  if (shape.object && hasKeys(shape.object)) ev.object = shape.object;
   return ev;
 }
