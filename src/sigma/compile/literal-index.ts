@@ -14,7 +14,7 @@ import { fieldSlot, type EventView } from './event.js';
 import type { NeedLiteral } from './item.js';
 import { HitState, markAnchors } from './literal-hits.js';
 import { AffixIndex } from './literal-trie.js';
-import { fold, gramCode, GramScanner } from './literal-grams.js';
+import { chooseStep, fold, gramCode, GramScanner } from './literal-grams.js';
 import { NEEDLE_MAX } from './literal-plan.js';
 
 export { HitState, fold, gramCode };
@@ -137,7 +137,7 @@ export class LiteralIndex {
         for (const [lit, anchors] of lits) for (const [u, c] of anchors) e.needles.add(lit, u, c);
         e.needles.finish();
       } else {
-        e.grams = new GramScanner();
+        e.grams = new GramScanner(chooseStep([...lits.keys()].map((l) => l.length)));
         for (const [lit, anchors] of lits) for (const [u, c] of anchors) e.grams.add(lit, u, c, gramCount);
         e.grams.finish();
         this.gramFields.push(e.grams);
