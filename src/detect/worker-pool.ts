@@ -6,16 +6,12 @@
  * start-up overlaps the main thread's instead of delaying detection.
  * Started workers do not keep the process alive (`unref`) until they are used.
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startModuleWorker } from '../common/worker.js';
 import type { DetectWorkerMessage, DetectWorkerStart } from './worker-protocol.js';
 
 function startWorker(workerData: DetectWorkerStart): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./worker.js', import.meta.url), { workerData });
-  // from sources (tsx): the worker registers tsx's loader first, which it does not inherit
-  const target = new URL('./worker.ts', import.meta.url).href;
-  const api = import.meta.resolve('tsx/esm/api');
-  const code = `import { register } from ${JSON.stringify(api)}; register(); await import(${JSON.stringify(target)});`;
-  return new Worker(new URL('data:text/javascript,' + encodeURIComponent(code)), { workerData });
+  return startModuleWorker(import.meta.url, 'worker', { workerData });
 }
 
 export class DetectWorkers {

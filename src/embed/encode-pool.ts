@@ -5,7 +5,8 @@
  * vectors straight into a shared output matrix. Results equal `encode` on
  * one thread, row for row.
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startModuleWorker } from '../common/worker.js';
 import { EmbedModel, type ModelConfig, type Tower } from './model.js';
 
 export interface EncodeJob {
@@ -13,10 +14,6 @@ export interface EncodeJob {
   texts: string[];
   tower: Tower;
   out: Float32Array;
-}
-
-function workerUrl(): URL {
-  return new URL(import.meta.url.endsWith('.ts') ? './encode-worker.ts' : './encode-worker.js', import.meta.url);
 }
 
 export class EncoderPool {
@@ -46,16 +43,8 @@ export class EncoderPool {
     const shared = new Float32Array(new SharedArrayBuffer(model.params.byteLength));
     shared.set(model.params);
     const data: { config: ModelConfig; params: Float32Array } = { config: model.config, params: shared };
-    const url = workerUrl();
     const workers: Worker[] = [];
-    for (let k = 0; k < Math.max(1, threads); k++) {
-      // From sources (tsx) Node does not apply `--import tsx` to a worker's entry file: register it first.
-      workers.push(
-        url.pathname.endsWith('.ts')
-          ? new Worker(`import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(url.href)}); });`, { eval: true, workerData: data })
-          : new Worker(url, { workerData: data }),
-      );
-    }
+    for (let k = 0; k < Math.max(1, threads); k++) workers.push(startModuleWorker(import.meta.url, 'encode-worker', { workerData: data }));
     const pool = new EncoderPool(workers, model.dim);
     await pool.encodeMany(['warm up'], 0); // workers are ready once they answered
     return pool;

@@ -3,7 +3,8 @@
  * partitions: inline when `workers` is 0, else on worker threads sharing the
  * parameters, optimiser state, batch and activations through SharedArrayBuffers.
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startModuleWorker } from '../common/worker.js';
 import { backwardItems, forwardItems, reduceAndUpdate, type Activations, type AdamConfig, type AdamState, type BatchBuffers } from './kernels.js';
 import type { ModelConfig, ParamLayout } from './model.js';
 
@@ -43,22 +44,11 @@ export function inlineRunner(s: SharedState): PhaseRunner {
   };
 }
 
-function workerUrl(): URL {
-  // Under tsx the sources are .ts; the built package runs .js.
-  return new URL(import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.js', import.meta.url);
-}
-
 export async function workerRunner(s: SharedState, workers: number): Promise<PhaseRunner> {
   const pool: Worker[] = [];
   const pending = new Map<Worker, { resolve: () => void; reject: (e: Error) => void }>();
   for (let k = 0; k < workers; k++) {
-    const url = workerUrl();
-    const workerData = { state: s, part: k, parts: workers };
-    // Running from sources (tsx): Node 20 does not apply `--import tsx` to a
-    // worker's entry file, so a tiny bootstrap registers tsx, then imports it.
-    const w = url.pathname.endsWith('.ts')
-      ? new Worker(`import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(url.href)}); });`, { eval: true, workerData })
-      : new Worker(url, { workerData });
+    const w = startModuleWorker(import.meta.url, 'worker', { workerData: { state: s, part: k, parts: workers } });
     w.on('message', () => {
       const p = pending.get(w);
       pending.delete(w);

@@ -10,7 +10,8 @@
 import { readdir, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startModuleWorker } from '../../common/worker.js';
 import type { Issue } from '../../common/errors.js';
 import { DEFAULT_MAX_LINE_BYTES } from '../../logs/io.js';
 import { readRecords } from '../../logs/read.js';
@@ -205,17 +206,9 @@ async function huntWithCorrelations(
   }
 }
 
-/**
- * A worker running `worker.js` beside this module. From sources (`.ts`, run
- * through tsx) the worker first registers tsx's loader, which a worker
- * thread does not inherit from `--import tsx`.
- */
+/** A worker running `worker.js` beside this module. */
 function startWorker(workerData: WorkerInit): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./worker.js', import.meta.url), { workerData });
-  const target = new URL('./worker.ts', import.meta.url).href;
-  const api = import.meta.resolve('tsx/esm/api');
-  const code = `import { register } from ${JSON.stringify(api)}; register(); await import(${JSON.stringify(target)});`;
-  return new Worker(new URL('data:text/javascript,' + encodeURIComponent(code)), { workerData });
+  return startModuleWorker(import.meta.url, 'worker', { workerData });
 }
 
 interface PoolWorker {
