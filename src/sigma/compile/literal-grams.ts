@@ -45,6 +45,8 @@ function gram4Code(s: string, i: number): number {
 
 const HASH = 0x9e3779b1;
 
+const NON_ASCII = /[^\x00-\x7f]/;
+
 /**
  * The scanned value's UTF-16 code units, copied natively (`Buffer.write`, exact for every code unit, lone
  * surrogates too): typed-array loads in the scan loops cost a fraction of `charCodeAt` (5,000-character
@@ -198,10 +200,22 @@ export class GramScanner {
    * `step`: the scan looks at every `step`-th position only (`chooseStep`); literals of 4+ characters too
    * short to span `step` 4-gram positions are searched with `includes` instead.
    */
-  constructor(private readonly step = 1) {}
+  /**
+   * Literals with a non-ASCII character, in a scanner of their own that runs only on values that have one:
+   * folded to 7 bits, their code units (an emoji list's surrogates) collide with ASCII grams, so in the main
+   * tables they turned most positions of an ASCII command line into probes.
+   */
+  private wide: GramScanner | undefined;
+
+  /** `wideOnly`: this is a scanner of non-ASCII literals (it keeps them). */
+  constructor(private readonly step = 1, private readonly wideOnly = false) {}
 
   /** `gramCount`: per 4-gram code, how many of the group's literals have it (the anchor is the rarest). */
   add(lit: string, unit: number, clause: number, gramCount: ReadonlyMap<number, number>): void {
+    if (!this.wideOnly && NON_ASCII.test(lit)) {
+      (this.wide ??= new GramScanner(1, true)).add(lit, unit, clause, gramCount);
+      return;
+    }
     const ids: number[] = [];
     const step = this.step;
     if (lit.length <= 2 || (lit.length >= 4 && lit.length < step + 3)) ids.push(this.node(lit, 0, this.buildShort, 0));
@@ -233,6 +247,7 @@ export class GramScanner {
 
   /** Freeze into typed arrays once every literal is added. */
   finish(): void {
+    this.wide?.finish();
     const specs = this.specs;
     const nn = specs.length;
     this.nodeLit = specs.map((x) => x.lit);
@@ -297,6 +312,7 @@ export class GramScanner {
 
   /** After the epoch counter wraps: forget every stamp. */
   clear(): void {
+    this.wide?.clear();
     this.nodeStamp.fill(0);
   }
 
@@ -415,8 +431,11 @@ export class GramScanner {
     }
     if (this.l1s !== undefined || this.l2s !== undefined) this.scanTiny(s, stamp, st);
     if (this.t3 !== undefined) this.scan3(s, this.t3, stamp, st);
-    if (this.t4 === undefined) return;
-    if (this.step > 1) this.scanSampled(s, this.t4.bits, this.t4.bitShift, stamp, st);
-    else this.scan4(s, this.t4.bits, this.t4.bitShift, stamp, st);
+    if (this.t4 !== undefined) {
+      if (this.step > 1) this.scanSampled(s, this.t4.bits, this.t4.bitShift, stamp, st);
+      else this.scan4(s, this.t4.bits, this.t4.bitShift, stamp, st);
+    }
+    // last: it reloads the shared code-unit buffer
+    if (this.wide !== undefined && NON_ASCII.test(s)) this.wide.scan(s, stamp, st);
   }
 }

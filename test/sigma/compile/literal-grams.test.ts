@@ -59,3 +59,25 @@ test('chooseStep: sampling only when few literals are too short for it', () => {
   assert.equal(chooseStep([...Array(30).fill(4), ...Array(200).fill(16)]), 1);
   assert.ok(chooseStep([...Array(200).fill(16), 4, 6]) > 1);
 });
+
+test('non-ASCII literals (an emoji list, Unicode dashes) are found in values that have them, ASCII ones in every value', () => {
+  const r = rng(11);
+  const emoji = Array.from({ length: 40 }, (_, i) => String.fromCodePoint(0x1f600 + i));
+  const lits = [...emoji, '—', '\u2015', 'ˣ', '-f', '`', 'cmd', 'powershell', '.exe', ' /c ', 'a—b'];
+  const scanner = new GramScanner(1);
+  lits.forEach((l, i) => scanner.add(l, i, i, new Map()));
+  scanner.finish();
+  const st = new HitState(lits.length, new Uint8Array(lits.length).fill(1));
+  let stamp = 0;
+  for (let round = 0; round < 400; round++) {
+    // ASCII noise whose folded code units collide with the emoji's surrogates, then maybe a few planted literals
+    let s = Array.from({ length: Math.floor(r() * 120) }, () => String.fromCharCode(0x20 + Math.floor(r() * 95))).join('');
+    for (let k = 0; k < (round % 4); k++) {
+      const l = lits[Math.floor(r() * lits.length)]!;
+      const at = Math.floor(r() * (s.length + 1));
+      s = s.slice(0, at) + l + s.slice(at);
+    }
+    const want = lits.map((l, i) => (s.includes(l) ? i : -1)).filter((i) => i >= 0);
+    assert.deepEqual(found(scanner, st, s, ++stamp), want, JSON.stringify(s));
+  }
+});
