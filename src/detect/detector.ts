@@ -74,6 +74,8 @@ class Window {
   readonly graphs = new GraphBuilder();
   readonly sequences: SequenceBuilder;
   readonly hits = new Map<string, WindowHit>();
+  /** `lineOf` every hit in `hits` was added with: a sequence event on no such line needs no `eventKey` (a string per event) to be ruled out. */
+  readonly hitLines = new Set<number>();
   /** Rule hits on records that gave no event. */
   readonly orphans: PendingHit[] = [];
   events = 0;
@@ -166,6 +168,7 @@ export class Detector {
         const left = this.pendingLines.get(line)! - 1;
         if (left === 0) this.pendingLines.delete(line);
         else this.pendingLines.set(line, left);
+        w.hitLines.add(line);
         w.hits.set(k, { rules: p.rules, host: ev.host || 'unknown', time: ev.time, source: ev.source, what: `${ev.kind} ${ev.eventId ?? ''} ${ev.subject?.image ?? ''}`.trim() });
       }
     }
@@ -216,6 +219,8 @@ export class Detector {
     // rule hits go to the sequence of the process the event created, else the first sequence holding the event
     const hitsOf = new Map<BehaviourSequence, RawRuleHit[]>();
     const claim = (seq: BehaviourSequence, ref: EvidenceEvent) => {
+      // equal keys have equal lines, so a line without a hit cannot hold one
+      if (!w.hitLines.has(lineOf(ref))) return;
       const k = eventKey(ref);
       const h = w.hits.get(k);
       if (!h) return;

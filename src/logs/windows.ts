@@ -145,11 +145,13 @@ function flattenWinlogbeatLegacy(o: Obj): Obj {
   if (o.thread_id !== undefined) out.Execution_ThreadID = o.thread_id;
   if (isObject(o.user) && typeof o.user.identifier === 'string') out.Security_UserID = o.user.identifier;
   if (o.activity_id !== undefined) out.ActivityID = o.activity_id;
-  for (const [k, v] of Object.entries(o)) {
+  // for…in rather than Object.entries: no [key, value] array per field (a parsed JSON object has no inherited keys; same order)
+  for (const k in o) {
     if (k === 'event_data' || k === 'user_data') continue;
-    if (!(k in out)) out[k] = v;
+    if (!(k in out)) out[k] = o[k];
   }
-  if (isObject(o.event_data)) for (const [k, v] of Object.entries(o.event_data)) setData(out, k, dataString(v));
+  const data = o.event_data;
+  if (isObject(data)) for (const k in data) setData(out, k, dataString(data[k]));
   if (isObject(o.user_data)) flattenUserDataInto(out, o.user_data, 'user_data');
   return out;
 }

@@ -41,7 +41,6 @@ interface PendingAction {
   tokens?: string[];
 }
 
-const tokensOf = (a: PendingAction): string[] => a.tokens ?? [`${a.verb}:${a.object}`];
 // a spawn reads better with the program's name than with its whole abstracted path
 const phraseOf = (a: PendingAction): string => (a.kind === 'process_create' && a.tokens ? a.tokens[0]!.replace(':', ' ') : `${a.verb} ${a.object}`);
 const refOf = (a: PendingAction): EventRef => ({ ...a.source, time: a.time });
@@ -171,19 +170,19 @@ export class SequenceBuilder {
     if (cur.length > 0 || chunks.length === 0) chunks.push(cur);
 
     return chunks.map((chunk, window) => {
-      const events = chunk.map(refOf);
-      if (window === 0 && created) events.unshift(created);
+      // the creation record first (window 0), then one reference per action
+      const lead = window === 0 && created ? 1 : 0;
+      const events: EventRef[] = lead ? [created!] : [];
+      for (const a of chunk) events.push(refOf(a));
       const start = chunk.length ? Math.min(chunk[0]!.time, window === 0 && created ? created.time : Infinity) : (created?.time ?? info.startTime ?? 0);
       const end = chunk.length ? chunk[chunk.length - 1]!.time : start;
       const tokens = [...header];
       const seen = new Set<string>();
+      // a repeated action says less than the first one; keep the first
       for (const a of chunk) {
-        for (const t of tokensOf(a)) {
-          // a repeated action says less than the first one; keep the first
-          if (seen.has(t)) continue;
-          seen.add(t);
-          tokens.push(cleanToken(t));
-        }
+        if (a.tokens) {
+          for (const t of a.tokens) addToken(tokens, seen, t);
+        } else addToken(tokens, seen, `${a.verb}:${a.object}`);
       }
       const seq: BehaviourSequence = {
         id: `${host}|${proc.key}|${window}`,
@@ -192,7 +191,7 @@ export class SequenceBuilder {
         window,
         start,
         end,
-        actions: chunk.map((a, i): BehaviourAction => ({ time: a.time, kind: a.kind, object: a.object, event: events[window === 0 && created ? i + 1 : i]! })),
+        actions: chunk.map((a, i): BehaviourAction => ({ time: a.time, kind: a.kind, object: a.object, event: events[i + lead]! })),
         tokens,
         text: renderLine(proc, window, chunk),
         events,
@@ -369,6 +368,13 @@ function renderLine(proc: BehaviourSequence['process'], window: number, chunk: P
   // eslint-disable-next-line no-control-regex
   const line = phrases.length ? `${head} | ${phrases.join('; ')}` : head;
   return line.replace(/[\x00-\x1f\x7f-\x9f]/g, ' ');
+}
+
+/** Append a token the sequence has not had yet (cleaned). */
+function addToken(tokens: string[], seen: Set<string>, t: string): void {
+  if (seen.has(t)) return;
+  seen.add(t);
+  tokens.push(cleanToken(t));
 }
 
 const MAX_TOKEN = 160;
