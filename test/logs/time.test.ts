@@ -2,19 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseCompactIso, parseTimestampText } from '../../src/logs/normalize/time.js';
-
-/** A small deterministic generator (no seed-dependent flakiness: the same strings every run). */
-function rng(seed: number): () => number {
-  let x = seed >>> 0;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 0x100000000;
-  };
-}
+import { rng } from './mutate.js';
 
 const pad = (n: number, w: number) => String(n).padStart(w, '0');
 

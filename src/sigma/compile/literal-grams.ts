@@ -197,17 +197,17 @@ export class GramScanner {
   }
 
   /**
-   * `step`: the scan looks at every `step`-th position only (`chooseStep`); literals of 4+ characters too
-   * short to span `step` 4-gram positions are searched with `includes` instead.
-   */
-  /**
    * Literals with a non-ASCII character, in a scanner of their own that runs only on values that have one:
    * folded to 7 bits, their code units (an emoji list's surrogates) collide with ASCII grams, so in the main
    * tables they turned most positions of an ASCII command line into probes.
    */
   private wide: GramScanner | undefined;
 
-  /** `wideOnly`: this is a scanner of non-ASCII literals (it keeps them). */
+  /**
+   * `step`: the scan looks at every `step`-th position only (`chooseStep`); literals of 4+ characters too
+   * short to span `step` 4-gram positions are searched with `includes` instead. `wideOnly`: this is the
+   * scanner of another's non-ASCII literals (it keeps them).
+   */
   constructor(private readonly step = 1, private readonly wideOnly = false) {}
 
   /** `gramCount`: per 4-gram code, how many of the group's literals have it (the anchor is the rarest). */
