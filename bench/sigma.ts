@@ -1,17 +1,21 @@
 /**
- * `npm run bench -- sigma [--events N] [--corpus evtx|secdatasets|all] [--keep]`
+ * `npm run bench -- sigma [--events N] [--corpus evtx|secdatasets|once|all] [--keep]`
  *
  * All active SigmaHQ rules; two corpora built from ../shared/data/logs and
  * repeated to N events (default 1,000,000), written to temp JSONL files:
  *   evtx         python-evtx flat JSONL (evtx-attack-samples/**\/*.jsonl, ~1 KB/event)
  *   secdatasets  Security-Datasets JSONL (security-datasets/windows/**\/*.jsonl.gz, ~2.9 KB/event)
+ * and a third without repetition, for the per-value memos (`compile/literal-memo.ts`):
+ *   once         every Security-Datasets line once (375,785 events): values repeat only as
+ *                often as they did in the recordings, not because the corpus was copied
  *
  * Every measurement runs in a fresh child process (so its peak RSS is its
  * own), one after another, on the same file, in the same run:
  *   - bare JSON.parse: the file read and split into lines by the reader code
  *     hunt uses, then JSON.parse of every line (the baseline);
  *   - hunt on one thread (runHunt, detections counted, not kept, so memory
- *     does not grow with hits);
+ *     does not grow with hits), with the share of memo lookups answered from
+ *     memory, and again with the memos off;
  *   - hunt with worker threads on every core;
  *   - the same worker-thread hunt over the file twice (2N events): peak RSS
  *     at N and 2N events shows whether memory stays flat as input grows.
@@ -96,6 +100,19 @@ async function writeCorpus(file: string, lines: readonly string[], events: numbe
   return n;
 }
 
+/** Every Security-Datasets line once, streamed (1.1 GB: not held in memory). */
+async function writeOnceCorpus(file: string, data: string): Promise<{ events: number; distinct: number }> {
+  const out = createWriteStream(file);
+  let events = 0;
+  for (const f of walk(join(data, 'logs', 'security-datasets', 'windows'), (n) => n.endsWith('.jsonl.gz'))) {
+    const kept = gunzipSync(readFileSync(f)).toString('utf8').split('\n').filter((l) => l.trim());
+    events += kept.length;
+    if (kept.length > 0 && !out.write(kept.join('\n') + '\n')) await new Promise<void>((r) => out.once('drain', () => r()));
+  }
+  await new Promise<void>((r) => out.end(r));
+  return { events, distinct: events };
+}
+
 /** What a child process measures and prints as one JSON line. */
 interface PhaseResult {
   events: number;
@@ -107,6 +124,7 @@ interface PhaseResult {
   peakRssMiB: number;
   threads: number;
   issues: number;
+  memo?: { hits: number; scans: number; entries: number; resets: number };
 }
 
 function cpuMsSince(c: NodeJS.CpuUsage): number {
@@ -132,7 +150,7 @@ async function phaseBare(files: string[]): Promise<PhaseResult> {
 }
 
 /** Child: hunt over the files; CPU and wall time from the moment the rules are compiled (in every worker). */
-async function phaseHunt(files: string[], rulesFile: string, threads: number): Promise<PhaseResult> {
+async function phaseHunt(files: string[], rulesFile: string, threads: number, scanMemo: boolean): Promise<PhaseResult> {
   const collection = deserialize(readFileSync(rulesFile)) as RuleCollection;
   let c = process.cpuUsage();
   let t = performance.now();
@@ -140,6 +158,7 @@ async function phaseHunt(files: string[], rulesFile: string, threads: number): P
     collection,
     pipeline: [],
     threads,
+    scanMemo,
     countOnly: true,
     splitMinBytes: 1,
     onScanStart: () => {
@@ -156,6 +175,7 @@ async function phaseHunt(files: string[], rulesFile: string, threads: number): P
     peakRssMiB: peakRssMiB(),
     threads: r.stats.threads,
     issues: r.issues.errors + r.issues.warnings,
+    ...(r.stats.memo ? { memo: r.stats.memo } : {}),
   };
 }
 
@@ -176,7 +196,7 @@ export async function main(args: string[]): Promise<void> {
   };
   if (args.includes('--child')) {
     const files = (argVal('--files') ?? '').split(',').filter(Boolean);
-    const r = argVal('--phase') === 'bare' ? await phaseBare(files) : await phaseHunt(files, argVal('--rules-file')!, Number(argVal('--threads') ?? 1));
+    const r = argVal('--phase') === 'bare' ? await phaseBare(files) : await phaseHunt(files, argVal('--rules-file')!, Number(argVal('--threads') ?? 1), !args.includes('--no-memo'));
     console.log(JSON.stringify(r));
     return;
   }
@@ -211,15 +231,24 @@ export async function main(args: string[]): Promise<void> {
   const summary: string[][] = [];
   const floors: string[] = [];
   try {
-    for (const kind of ['evtx', 'secdatasets'] as const) {
+    for (const kind of ['evtx', 'secdatasets', 'once'] as const) {
       if (which !== 'all' && which !== kind) continue;
-      let base = baseLines(kind, data, 96 * 1024 * 1024);
       const file = join(dir, `${kind}.jsonl`);
-      const distinct = base.length;
-      const n = await writeCorpus(file, base, events);
-      base = [];
+      let distinct: number;
+      let n: number;
+      if (kind === 'once') ({ distinct, events: n } = await writeOnceCorpus(file, data));
+      else {
+        let base = baseLines(kind, data, 96 * 1024 * 1024);
+        distinct = base.length;
+        n = await writeCorpus(file, base, events);
+        base = [];
+      }
       const size = statSync(file).size;
-      console.log(`\ncorpus ${kind}: ${fmt(distinct)} distinct lines repeated to ${fmt(n)} events, ${fmt(size / 1048576, 1)} MiB, ${fmt(size / n)} bytes/event`);
+      console.log(
+        kind === 'once'
+          ? `\ncorpus once: every Security-Datasets line once, ${fmt(n)} events (no repetition; not a floor corpus), ${fmt(size / 1048576, 1)} MiB, ${fmt(size / n)} bytes/event`
+          : `\ncorpus ${kind}: ${fmt(distinct)} distinct lines repeated to ${fmt(n)} events, ${fmt(size / 1048576, 1)} MiB, ${fmt(size / n)} bytes/event`,
+      );
 
       const bare = runChild(['--phase', 'bare', '--files', file]);
       const line = (label: string, r: PhaseResult, extra = ''): void => {
@@ -232,7 +261,15 @@ export async function main(args: string[]): Promise<void> {
       const one = runChild(['--phase', 'hunt', '--files', file, '--rules-file', rulesFile, '--threads', '1']);
       const detail = (r: PhaseResult): string =>
         `; ${fmt(perCpu(r) / perCpu(bare), 2)}× bare per CPU-s, ${fmt(perWall(r) / perWall(bare), 2)}× by wall; ${fmt(r.detections)} detections, ${fmt((100 * r.parsed) / Math.max(1, r.events), 1)}% of lines parsed${r.issues ? `, ${r.issues} input issues` : ''}`;
-      line('hunt, 1 thread', one, detail(one));
+      const memoShare = (r: PhaseResult): string => (r.memo ? `; memos answered ${fmt((100 * r.memo.hits) / Math.max(1, r.memo.hits + r.memo.scans), 1)}% of ${fmt(r.memo.hits + r.memo.scans)} lookups (${fmt(r.memo.entries)} kept, ${r.memo.resets} budget resets)` : '');
+      line('hunt, 1 thread', one, detail(one) + memoShare(one));
+      const plain = runChild(['--phase', 'hunt', '--files', file, '--rules-file', rulesFile, '--threads', '1', '--no-memo']);
+      line('hunt, 1 thread, memos off', plain, detail(plain) + `; memos gain ${fmt(perCpu(one) / perCpu(plain), 2)}× per CPU-s`);
+      if (plain.detections !== one.detections) console.log(`  WARNING: memos off found ${plain.detections} detections, on ${one.detections}`);
+      if (kind === 'once') {
+        if (!keep) rmSync(file, { force: true });
+        continue;
+      }
       const many = runChild(['--phase', 'hunt', '--files', file, '--rules-file', rulesFile, '--threads', String(cores)]);
       line(`hunt, ${many.threads} worker threads`, many, detail(many));
       const twice = runChild(['--phase', 'hunt', '--files', `${file},${file}`, '--rules-file', rulesFile, '--threads', String(cores)]);

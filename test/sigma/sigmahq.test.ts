@@ -137,8 +137,10 @@ async function sampleRecords(dir: string, exts: string[], step: number, perFile:
   return out;
 }
 
-test('dispatch and literal prefilter lose nothing: matchEvent equals brute force over every rule', { skip, timeout: 600_000 }, async () => {
-  const { compiled: s } = load();
+test('dispatch, literal prefilter and per-value memos lose nothing: matchEvent equals brute force over every rule', { skip, timeout: 600_000 }, async () => {
+  const { collection: c, compiled: s } = load();
+  // brute force on a set compiled without memos, so a memo cannot agree with itself
+  const plain = compileRules(c, { pipeline: loadPipeline(['default']), scanMemo: false });
   const events: Record<string, unknown>[] = [];
   for (const c of regressionCases()) if (c.json) events.push(...splitConcatenatedJson(readFileSync(c.json, 'utf8')).map(flattenWindowsEvent));
   const logs = join(sharedData, 'logs', 'evtx-attack-samples', 'AutomatedTestingTools', 'PanacheSysmon_vs_AtomicRedTeam01.jsonl');
@@ -148,15 +150,20 @@ test('dispatch and literal prefilter lose nothing: matchEvent equals brute force
   events.push(...(await sampleRecords(join(sharedData, 'logs', 'security-datasets', 'windows'), ['.jsonl.gz'], 40, 6)));
   let hits = 0;
   const diffs: string[] = [];
-  for (const e of events) {
-    const fast = new Set(s.matchEvent(e).map((m) => m.rule.index));
-    const slow = new Set(s.rules.filter((r) => r.match(e) !== undefined).map((r) => r.index));
-    hits += slow.size;
-    for (const x of slow) if (!fast.has(x)) diffs.push(`missed ${s.rules[x]!.ref.title}`);
-    for (const x of fast) if (!slow.has(x)) diffs.push(`extra ${s.rules[x]!.ref.title}`);
+  const slow = events.map((e) => new Set(plain.rules.filter((r) => r.match(e) !== undefined).map((r) => r.index)));
+  // twice: the first pass fills the memos, the second replays them
+  for (const pass of [1, 2]) {
+    events.forEach((e, i) => {
+      const fast = new Set(s.matchEvent(e).map((m) => m.rule.index));
+      if (pass === 1) hits += slow[i]!.size;
+      for (const x of slow[i]!) if (!fast.has(x)) diffs.push(`pass ${pass}: missed ${s.rules[x]!.ref.title}`);
+      for (const x of fast) if (!slow[i]!.has(x)) diffs.push(`pass ${pass}: extra ${s.rules[x]!.ref.title}`);
+    });
   }
   assert.ok(events.length > 1000, `only ${events.length} events`);
   assert.ok(hits > 150, `only ${hits} hits: the comparison would prove little`);
-  console.log(`brute-force comparison: ${events.length} events, ${hits} rule matches`);
+  const m = s.memoStats()!;
+  assert.ok(m.hits > m.scans, `the second pass replays remembered answers: ${JSON.stringify(m)}`);
+  console.log(`brute-force comparison: ${events.length} events, ${hits} rule matches; memos ${JSON.stringify(m)}`);
   assert.deepEqual(diffs, []);
 });

@@ -12,6 +12,7 @@ import { base64, base64Offsets, bytesAsText, encodeText, windashNormalize, type 
 import { TIME_MODIFIERS } from '../modifiers/validate.js';
 import type { EventView } from './event.js';
 import { fieldSlot, scalarText, TEXT_SEPARATOR } from './event.js';
+import { MEMO_MAX_CHARS, type MemoBudget } from './literal-memo.js';
 import { regexMinLength } from './regex-length.js';
 import { nativePrefilter } from './regex-native.js';
 import { compileAnyString, compileStringTest, requiredLiteral, type StringTest } from './strings.js';
@@ -313,6 +314,10 @@ export function regexLiteral(pattern: string): string {
 
 export interface ItemContext {
   placeholders: Record<string, readonly string[]> | undefined;
+  /** Remember single-field items' answers per value (`literal-memo.ts`); absent: test every time. */
+  memos?: MemoBudget;
+  /** Items compiled so far by (fields, modifiers, values), shared when `memos` is set. */
+  compiled?: Map<string, CompiledItem>;
 }
 
 /**
@@ -320,6 +325,16 @@ export interface ItemContext {
  * names when a pipeline maps a rule field to alternatives; any of them counts).
  */
 export function compileItem(item: DetectionItem, fields: readonly string[] | null, ctx: ItemContext): CompiledItem {
+  if (ctx.memos === undefined) return compileItemOnce(item, fields, ctx);
+  // the same item in many rules (`Image|endswith: \\powershell.exe`) is one test and one memo
+  const key = JSON.stringify([fields, item.modifiers, item.values]);
+  const cache = (ctx.compiled ??= new Map());
+  let c = cache.get(key);
+  if (c === undefined) cache.set(key, (c = compileItemOnce(item, fields, ctx)));
+  return c;
+}
+
+function compileItemOnce(item: DetectionItem, fields: readonly string[] | null, ctx: ItemContext): CompiledItem {
   const mods = item.modifiers;
   const fold = !mods.includes('cased');
   const dash = mods.includes('windash');
@@ -476,7 +491,20 @@ export function compileItem(item: DetectionItem, fields: readonly string[] | nul
   else if (fields!.length === 1) {
     const f = fields![0]!;
     const slot = fieldSlot(f);
-    test = (v) => one(v, f, slot);
+    // a field reference reads another field: not a function of this one's value
+    const memo = ctx.memos !== undefined && !item.values.some((x) => x.type === 'fieldref' || x.type === 'exists' || x.type === 'null') ? ctx.memos.itemMemo() : undefined;
+    test =
+      memo === undefined
+        ? (v) => one(v, f, slot)
+        : (v) => {
+            const raw = v.getSlot(slot, f);
+            if (typeof raw !== 'string' || raw.length > MEMO_MAX_CHARS) return one(v, f, slot);
+            const known = memo.get(raw);
+            if (known !== undefined) return known;
+            const answer = one(v, f, slot);
+            memo.set(raw, answer);
+            return answer;
+          };
   } else {
     const fs = fields!;
     const slots = fs.map(fieldSlot);

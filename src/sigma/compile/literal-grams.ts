@@ -338,6 +338,8 @@ export class GramScanner {
       while (j < len && s.charCodeAt(start + j) === lit.charCodeAt(j)) j++;
       if (j < len) continue;
       nodeStamp[id] = stamp;
+      const rec = st.recording;
+      if (rec !== null) for (let a = nodeA0[id]!; a < nodeA1[id]!; a++) rec.push(anchorUnit[a]!, anchorClause[a]!);
       for (let a = nodeA0[id]!; a < nodeA1[id]!; a++) {
         const c = anchorClause[a]!;
         if (clauseHit[c] === stamp) continue;

@@ -11,6 +11,11 @@ export class HitState {
   /** Candidate units of the current event: `hits[0..hitCount)`. */
   readonly hits: Int32Array;
   hitCount = 0;
+  /**
+   * While a scan memo records one value's scan (`literal-memo.ts`): every (unit, clause) anchor the scan
+   * finds, as pairs, before the per-event de-duplication, so replaying them in another event is exact.
+   */
+  recording: number[] | null = null;
 
   constructor(
     clauses: number,
@@ -31,12 +36,30 @@ export class HitState {
 
 /** Count the (unit, clause) anchors in [a0, a1) as hit in this event. */
 export function markAnchors(st: HitState, stamp: number, anchorUnit: Int32Array, anchorClause: Int32Array, a0: number, a1: number): void {
+  const rec = st.recording;
+  if (rec !== null) for (let a = a0; a < a1; a++) rec.push(anchorUnit[a]!, anchorClause[a]!);
   const { clauseHit, unitCount, unitEpoch, unitClauses } = st;
   for (let a = a0; a < a1; a++) {
     const c = anchorClause[a]!;
     if (clauseHit[c] === stamp) continue;
     clauseHit[c] = stamp;
     const u = anchorUnit[a]!;
+    if (unitEpoch[u] !== stamp) {
+      unitEpoch[u] = stamp;
+      unitCount[u] = 0;
+    }
+    if (++unitCount[u]! === unitClauses[u]) st.hits[st.hitCount++] = u;
+  }
+}
+
+/** `markAnchors` over recorded (unit, clause) pairs, in their order. */
+export function markPairs(st: HitState, stamp: number, pairs: Int32Array): void {
+  const { clauseHit, unitCount, unitEpoch, unitClauses } = st;
+  for (let k = 0; k < pairs.length; k += 2) {
+    const c = pairs[k + 1]!;
+    if (clauseHit[c] === stamp) continue;
+    clauseHit[c] = stamp;
+    const u = pairs[k]!;
     if (unitEpoch[u] !== stamp) {
       unitEpoch[u] = stamp;
       unitCount[u] = 0;

@@ -15,6 +15,7 @@ import type { NeedLiteral } from './item.js';
 import { HitState, markAnchors } from './literal-hits.js';
 import { AffixIndex } from './literal-trie.js';
 import { chooseStep, fold, gramCode, GramScanner } from './literal-grams.js';
+import { MEMO_MAX_CHARS, type MemoBudget, type ScanMemo } from './literal-memo.js';
 import { NEEDLE_MAX } from './literal-plan.js';
 
 export { HitState, fold, gramCode };
@@ -80,6 +81,8 @@ interface FieldEntry {
   affix: AffixIndex | undefined;
   grams: GramScanner | undefined;
   needles: Needles | undefined;
+  /** Scan results per string value (`literal-memo.ts`); absent when the rule set compiles without memos. */
+  memo: ScanMemo | undefined;
 }
 
 export class LiteralIndex {
@@ -91,7 +94,7 @@ export class LiteralIndex {
   /** One 3-gram of every literal (for the raw-line prefilter). */
   private readonly rawGrams = new Set<number>();
 
-  constructor(units: readonly GatedUnit[]) {
+  constructor(units: readonly GatedUnit[], memos?: MemoBudget) {
     const gramCount = new Map<number, number>();
     for (const u of units) {
       const seen = new Set<number>();
@@ -104,7 +107,7 @@ export class LiteralIndex {
     let short = false;
     const entry = (f: string): FieldEntry => {
       let e = byName.get(f);
-      if (!e) byName.set(f, (e = { name: f, slot: fieldSlot(f), affix: undefined, grams: undefined, needles: undefined }));
+      if (!e) byName.set(f, (e = { name: f, slot: fieldSlot(f), affix: undefined, grams: undefined, needles: undefined, memo: memos?.memo() }));
       return e;
     };
     for (const u of units) {
@@ -165,13 +168,30 @@ export class LiteralIndex {
     const texts = this.texts;
     for (let f = 0; f < this.fields.length; f++) {
       const e = this.fields[f]!;
-      const count = view.scanTextsOf(e.slot, e.name, texts);
-      for (let t = 0; t < count; t++) {
-        const s = texts[t]!;
-        if (e.affix !== undefined) e.affix.check(s, stamp, st);
-        if (e.needles !== undefined) e.needles.check(s, stamp, st);
-        if (e.grams !== undefined) e.grams.scan(s, stamp, st);
+      if (e.memo !== undefined) {
+        const raw = view.getSlot(e.slot, e.name);
+        if (typeof raw === 'string' && raw.length <= MEMO_MAX_CHARS) {
+          if (e.memo.replay(raw, stamp, st)) continue;
+          const s = view.lowerSlot(e.slot, e.name)!;
+          let completed = false;
+          e.memo.record(st);
+          try {
+            scanText(e, s, stamp, st);
+            completed = true;
+          } finally {
+            e.memo.remember(raw, st, completed);
+          }
+          continue;
+        }
       }
+      const count = view.scanTextsOf(e.slot, e.name, texts);
+      for (let t = 0; t < count; t++) scanText(e, texts[t]!, stamp, st);
     }
   }
+}
+
+function scanText(e: FieldEntry, s: string, stamp: number, st: HitState): void {
+  if (e.affix !== undefined) e.affix.check(s, stamp, st);
+  if (e.needles !== undefined) e.needles.check(s, stamp, st);
+  if (e.grams !== undefined) e.grams.scan(s, stamp, st);
 }

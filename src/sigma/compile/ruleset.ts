@@ -27,6 +27,7 @@ import { applyFilters, filtersFor } from './filters.js';
 import { CompileError } from './item.js';
 import { compileClauseCheck } from './literal-check.js';
 import { fold, HitState, LiteralIndex, type GatedUnit } from './literal-index.js';
+import { MemoBudget } from './literal-memo.js';
 import { planSubstringClauses, splitClauses } from './literal-plan.js';
 import type { NeedLiteral } from './item.js';
 import type { CompiledRule, CompiledRuleSet, CompileOptions, EventFields, RuleMatch, RuleRef } from './types.js';
@@ -285,6 +286,8 @@ export function compileRules(input: RuleCollection | readonly SigmaRule[], optio
   const units: Unit[] = [];
   const view = new EventView();
   const unitsOfRule: Unit[][] = [];
+  const memos = options.scanMemo === false ? undefined : new MemoBudget(options.scanMemoBudget);
+  const itemContext = { placeholders, ...(memos ? { memos, compiled: new Map() } : {}) };
 
   // Pass 1: transform, branch and compile every rule; remember what dispatch needs.
   interface Pending { rule: number; branch: LogsourceBranch | undefined; det: CompiledDetection; fields: Array<string | null>; section: SigmaRule['detection'] }
@@ -321,7 +324,7 @@ export function compileRules(input: RuleCollection | readonly SigmaRule[], optio
         const key = JSON.stringify(b?.fieldMap ?? null);
         let det = byMap.get(key);
         if (!det) {
-          det = compileDetection(rule.detection, b?.fieldMap, { placeholders });
+          det = compileDetection(rule.detection, b?.fieldMap, itemContext);
           byMap.set(key, det);
         }
         const unitFields: Array<string | null> = [];
@@ -429,7 +432,7 @@ export function compileRules(input: RuleCollection | readonly SigmaRule[], optio
   const allIndexes: LiteralIndex[] = [];
   for (const g of allGroups) {
     if (g.gated.length === 0) continue;
-    g.index = new LiteralIndex(g.gated.map((u) => gatedInfo[u.id]!));
+    g.index = new LiteralIndex(g.gated.map((u) => gatedInfo[u.id]!), memos);
     allIndexes.push(g.index);
   }
   const dispatcher = new Dispatcher(signatures.values());
@@ -496,5 +499,9 @@ export function compileRules(input: RuleCollection | readonly SigmaRule[], optio
     return false;
   }
 
-  return { rules, correlations, issues, matchEvent, mayMatchRaw, options };
+  function memoStats(): { hits: number; scans: number; entries: number; resets: number } | undefined {
+    return memos === undefined ? undefined : { ...memos.stats(), resets: memos.resets };
+  }
+
+  return { rules, correlations, issues, matchEvent, mayMatchRaw, memoStats, options };
 }

@@ -46,6 +46,14 @@ export interface CompileOptions {
   correlations?: SigmaCorrelation[];
   /** Correlation state cap: groups kept per correlation (oldest dropped first). Default 100,000. */
   maxCorrelationGroups?: number;
+  /**
+   * Remember the literal index's scan results and single-field items' answers per field value
+   * (`compile/literal-memo.ts`). Default true; false computes everything every time (same matches, for
+   * comparisons).
+   */
+  scanMemo?: boolean;
+  /** Budget of the scan memos (characters of values plus anchors); default `MEMO_BUDGET`. */
+  scanMemoBudget?: number;
 }
 
 export interface CompiledRuleSet {
@@ -60,6 +68,8 @@ export interface CompiledRuleSet {
    * match the event the line encodes. Always true when the set cannot decide.
    */
   mayMatchRaw(line: string): boolean;
+  /** How the scan memos did so far (undefined when compiled without them). */
+  memoStats(): { hits: number; scans: number; entries: number; resets: number } | undefined;
   /** Options the set was compiled with (correlation caps etc.). */
   options: CompileOptions;
 }

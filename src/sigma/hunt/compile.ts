@@ -19,6 +19,8 @@ export interface RuleSetSpec {
   /** Only rules at this level or above (rules without a level are dropped when set). */
   minLevel?: Level;
   placeholders?: Record<string, readonly string[]>;
+  /** Per-value memos in the compiled set (default on; `CompileOptions.scanMemo`). */
+  scanMemo?: boolean;
 }
 
 export function levelAtLeast(rule: SigmaRule, min: Level | undefined): boolean {
@@ -41,7 +43,7 @@ export function prepareRules(spec: RuleSetSpec): PreparedRules {
   const pipeline = loadPipeline(spec.pipeline);
   const kept = spec.collection.rules.filter((r) => levelAtLeast(r, spec.minLevel));
   const collection: RuleCollection = { ...spec.collection, rules: kept };
-  const rules = compileRules(collection, { pipeline, ...(spec.placeholders ? { placeholders: spec.placeholders } : {}) });
+  const rules = compileRules(collection, { pipeline, ...(spec.placeholders ? { placeholders: spec.placeholders } : {}), ...(spec.scanMemo === false ? { scanMemo: false } : {}) });
   return { rules, pipeline, refs: rules.rules.map((r) => r.ref), belowLevel: spec.collection.rules.length - kept.length, issues: rules.issues };
 }
 

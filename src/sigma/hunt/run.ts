@@ -59,6 +59,8 @@ export interface HuntStats extends ScanCounters {
   /** Time to compile the rules (the workers' time when they compile). */
   compileMs: number;
   scanMs: number;
+  /** One thread only: how the per-value memos did (`CompiledRuleSet.memoStats`). */
+  memo?: { hits: number; scans: number; entries: number; resets: number };
 }
 
 export interface HuntResult {
@@ -148,6 +150,8 @@ export async function runHunt(logPaths: readonly string[], opt: HuntRunOptions):
       }
     }
     stats.scanMs = performance.now() - t0;
+    const memo = prepared.rules.memoStats();
+    if (memo) stats.memo = memo;
   } else {
     const r = await huntParallel(files, threads, opt, rows, stats, issues, progress, report);
     refs = r.refs;
@@ -303,7 +307,7 @@ async function huntParallel(
   report: () => void,
 ): Promise<{ refs: RuleRef[]; issues: Issue[]; belowLevel: number }> {
   const t0 = performance.now();
-  const spec = serializeSpec({ collection: opt.collection, pipeline: opt.pipeline, ...(opt.minLevel ? { minLevel: opt.minLevel } : {}), ...(opt.placeholders ? { placeholders: opt.placeholders } : {}) });
+  const spec = serializeSpec({ collection: opt.collection, pipeline: opt.pipeline, ...(opt.minLevel ? { minLevel: opt.minLevel } : {}), ...(opt.placeholders ? { placeholders: opt.placeholders } : {}), ...(opt.scanMemo === false ? { scanMemo: false } : {}) });
   const maxSamples = opt.maxIssueSamples ?? 1000;
   const workers: PoolWorker[] = [];
   const readies: Array<Promise<WorkerReady>> = [];

@@ -1,0 +1,153 @@
+/**
+ * Results remembered per field value: the literal index's scans, and the
+ * tests of detection items that read one field. Within a dispatch group, what the
+ * literal index finds in a field is a pure function of the field's value, and
+ * log values repeat: on the python-evtx and Security-Datasets recordings
+ * (distinct lines, each read once) 88–99 % of `Image` values, 92 % of
+ * `ParentImage`, 79–90 % of `Hashes`, 93 % of PowerShell's `Payload` and 98.6 %
+ * of Sysmon 10's `CallTrace` had been seen before in the same recording. So a
+ * field's scan is run once per distinct value and its anchors recorded
+ * (`HitState.recording`, before the per-event de-duplication); a repeat
+ * replays them in the same order, which leaves the event's hit state exactly
+ * as the scan would. Likewise an item that reads one field (no field
+ * reference, not a keyword) is a pure function of that field's value, so its
+ * answer per string value is kept (`ItemMemo`); items with the same field,
+ * modifiers and values share one compiled test and one memo across rules.
+ *
+ * Bounded: values longer than `MEMO_MAX_CHARS` are scanned every time (long
+ * texts rarely repeat, and V8 hashes very long strings by length only), and
+ * all memos of a rule set share one budget; when it is spent they are all
+ * emptied and fill again from what the stream holds now.
+ */
+import { markPairs, type HitState } from './literal-hits.js';
+
+export const MEMO_MAX_CHARS = 2048;
+/** Characters of keys plus anchors held by all memos of one rule set (≈ 2 bytes each): ~32 MiB. */
+export const MEMO_BUDGET = 16 * 1024 * 1024;
+/** What a remembered entry costs beyond its key and anchors (map slot, array header), in budget units. */
+const ENTRY_OVERHEAD = 48;
+const NONE = new Int32Array(0);
+/** The same for an item's remembered answer. */
+const ITEM_OVERHEAD = 24;
+
+interface Memo {
+  hits: number;
+  scans: number;
+  readonly size: number;
+  clear(): void;
+}
+
+export class MemoBudget {
+  private used = 0;
+  private readonly memos: Memo[] = [];
+  /** Times the budget was spent and every memo emptied. */
+  resets = 0;
+
+  constructor(readonly limit: number = MEMO_BUDGET) {}
+
+  memo(): ScanMemo {
+    const m = new ScanMemo(this);
+    this.memos.push(m);
+    return m;
+  }
+
+  itemMemo(): ItemMemo {
+    const m = new ItemMemo(this);
+    this.memos.push(m);
+    return m;
+  }
+
+  charge(units: number): void {
+    this.used += units;
+    if (this.used <= this.limit) return;
+    for (const m of this.memos) m.clear();
+    this.used = 0;
+    this.resets++;
+  }
+
+  /** Lookups answered from memory and scans run, over all memos (statistics for benchmarks). */
+  stats(): { hits: number; scans: number; entries: number } {
+    let hits = 0;
+    let scans = 0;
+    let entries = 0;
+    for (const m of this.memos) {
+      hits += m.hits;
+      scans += m.scans;
+      entries += m.size;
+    }
+    return { hits, scans, entries };
+  }
+}
+
+/** One field's memo within one dispatch group's literal index. */
+export class ScanMemo {
+  private readonly byValue = new Map<string, Int32Array>();
+  private readonly pairs: number[] = [];
+  hits = 0;
+  scans = 0;
+
+  constructor(private readonly budget: MemoBudget) {}
+
+  get size(): number {
+    return this.byValue.size;
+  }
+
+  clear(): void {
+    this.byValue.clear();
+  }
+
+  /** A known value: its recorded anchors marked, true. A new one: false, and the caller scans it between `record` and `remember`. */
+  replay(raw: string, stamp: number, st: HitState): boolean {
+    const known = this.byValue.get(raw);
+    if (known === undefined) return false;
+    this.hits++;
+    if (known.length > 0) markPairs(st, stamp, known);
+    return true;
+  }
+
+  record(st: HitState): void {
+    this.pairs.length = 0;
+    st.recording = this.pairs;
+  }
+
+  /** After the scan of the new value `raw` (also when it threw: then nothing is remembered). */
+  remember(raw: string, st: HitState, completed: boolean): void {
+    st.recording = null;
+    if (!completed) return;
+    this.scans++;
+    const rec = this.pairs;
+    const found = rec.length === 0 ? NONE : Int32Array.from(rec);
+    this.byValue.set(raw, found);
+    this.budget.charge(raw.length + found.length + ENTRY_OVERHEAD);
+  }
+}
+
+/** One item's answers per string value of its field. */
+export class ItemMemo {
+  private readonly byValue = new Map<string, boolean>();
+  hits = 0;
+  scans = 0;
+
+  constructor(private readonly budget: MemoBudget) {}
+
+  get size(): number {
+    return this.byValue.size;
+  }
+
+  clear(): void {
+    this.byValue.clear();
+  }
+
+  /** The remembered answer for `raw`, undefined when new. */
+  get(raw: string): boolean | undefined {
+    const r = this.byValue.get(raw);
+    if (r !== undefined) this.hits++;
+    return r;
+  }
+
+  set(raw: string, answer: boolean): void {
+    this.scans++;
+    this.byValue.set(raw, answer);
+    this.budget.charge(raw.length + ITEM_OVERHEAD);
+  }
+}

