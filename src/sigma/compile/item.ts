@@ -355,6 +355,7 @@ function compileItemOnce(item: DetectionItem, fields: readonly string[] | null, 
     const any = compileAnyString(tests);
     if (keyword) {
       // Plain substring keywords search all values at once (joined by a separator no keyword contains).
+      // (A per-value memo here measured slower: one map lookup per field of every event, most of them cache misses.)
       if (!dash && tests.every((t) => t.kind === 'contains' && !t.text.includes(TEXT_SEPARATOR))) return (_raw, v) => any(v.allLowerJoined());
       return (_raw, v) => {
         for (const t of v.allLowerTexts()) if (any(dash ? windashNormalize(t) : t)) return true;
