@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- sigma [--events N] [--corpus evtx|secdatasets|once|all] [--keep]`
+ * `npm run bench -- sigma [--events N] [--corpus evtx|secdatasets|once|all] [--pairs K] [--keep]`
  *
  * All active SigmaHQ rules; two corpora built from ../shared/data/logs and
  * repeated to N events (default 1,000,000), written to temp JSONL files:
@@ -10,7 +10,10 @@
  *                often as they did in the recordings, not because the corpus was copied
  *
  * Every measurement runs in a fresh child process (so its peak RSS is its
- * own), one after another, on the same file, in the same run:
+ * own), one after another, on the same file, in the same run; the first
+ * three alternate K times (default 3) and the floor takes the median of
+ * the K hunt ÷ bare ratios, because this machine's speed drifts by tens of
+ * per cent between minutes:
  *   - bare JSON.parse: the file read and split into lines by the reader code
  *     hunt uses, then JSON.parse of every line (the baseline);
  *   - hunt on one thread (runHunt, detections counted, not kept, so memory
@@ -186,6 +189,18 @@ function runChild(args: string[]): PhaseResult {
   return JSON.parse(line) as PhaseResult;
 }
 
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** The run whose `key` is the median (the lower middle one for an even count). */
+function medianBy<T>(xs: readonly T[], key: (x: T) => number): T {
+  const s = [...xs].sort((a, b) => key(a) - key(b));
+  return s[(s.length - 1) >> 1]!;
+}
+
 const perWall = (r: PhaseResult): number => (r.events / r.wallMs) * 1000;
 const perCpu = (r: PhaseResult): number => (r.events / Math.max(1e-3, r.cpuMs)) * 1000;
 
@@ -205,6 +220,7 @@ export async function main(args: string[]): Promise<void> {
   const events = Number(argVal('--events') ?? 1_000_000);
   const which = argVal('--corpus') ?? 'all';
   const keep = args.includes('--keep');
+  const pairs = Math.max(1, Number(argVal('--pairs') ?? 3));
   const cores = availableParallelism();
   console.log(`sigma bench: node ${process.version}, ${cores} core(s), load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}, ${fmt(events)} events per corpus`);
 
@@ -250,22 +266,36 @@ export async function main(args: string[]): Promise<void> {
           : `\ncorpus ${kind}: ${fmt(distinct)} distinct lines repeated to ${fmt(n)} events, ${fmt(size / 1048576, 1)} MiB, ${fmt(size / n)} bytes/event`,
       );
 
-      const bare = runChild(['--phase', 'bare', '--files', file]);
+      // bare, hunt and hunt without memos alternate `pairs` times: the machine's speed drifts between
+      // minutes, and a ratio of two phases taken minutes apart measures the drift too
+      const bares: PhaseResult[] = [];
+      const ones: PhaseResult[] = [];
+      const plains: PhaseResult[] = [];
+      for (let k = 0; k < pairs; k++) {
+        bares.push(runChild(['--phase', 'bare', '--files', file]));
+        ones.push(runChild(['--phase', 'hunt', '--files', file, '--rules-file', rulesFile, '--threads', '1']));
+        plains.push(runChild(['--phase', 'hunt', '--files', file, '--rules-file', rulesFile, '--threads', '1', '--no-memo']));
+      }
+      const pairRatios = ones.map((r, k) => perCpu(r) / perCpu(bares[k]!));
+      const memoGains = ones.map((r, k) => perCpu(r) / perCpu(plains[k]!));
+      const bare = medianBy(bares, perCpu);
+      const one = medianBy(ones, perCpu);
+      const plain = medianBy(plains, perCpu);
       const line = (label: string, r: PhaseResult, extra = ''): void => {
         console.log(
           `  ${label.padEnd(30)} ${fmt(perWall(r)).padStart(9)} events/s wall  ${fmt(perCpu(r)).padStart(9)} events/CPU-s  ` +
             `${fmt(r.cpuMs / Math.max(1, r.wallMs), 2)} cores busy  peak RSS ${fmt(r.peakRssMiB).padStart(5)} MiB${extra}`,
         );
       };
-      line('bare JSON.parse, 1 thread', bare);
-      const one = runChild(['--phase', 'hunt', '--files', file, '--rules-file', rulesFile, '--threads', '1']);
+      const runs = (rs: PhaseResult[]): string => (rs.length > 1 ? ` (median of ${rs.length}: ${rs.map((r) => fmt(perCpu(r))).join(', ')} events/CPU-s)` : '');
+      line('bare JSON.parse, 1 thread', bare, runs(bares));
       const detail = (r: PhaseResult): string =>
         `; ${fmt(perCpu(r) / perCpu(bare), 2)}× bare per CPU-s, ${fmt(perWall(r) / perWall(bare), 2)}× by wall; ${fmt(r.detections)} detections, ${fmt((100 * r.parsed) / Math.max(1, r.events), 1)}% of lines parsed${r.issues ? `, ${r.issues} input issues` : ''}`;
       const memoShare = (r: PhaseResult): string => (r.memo ? `; memos answered ${fmt((100 * r.memo.hits) / Math.max(1, r.memo.hits + r.memo.scans), 1)}% of ${fmt(r.memo.hits + r.memo.scans)} lookups (${fmt(r.memo.entries)} kept, ${r.memo.resets} budget resets)` : '');
-      line('hunt, 1 thread', one, detail(one) + memoShare(one));
-      const plain = runChild(['--phase', 'hunt', '--files', file, '--rules-file', rulesFile, '--threads', '1', '--no-memo']);
-      line('hunt, 1 thread, memos off', plain, detail(plain) + `; memos gain ${fmt(perCpu(one) / perCpu(plain), 2)}× per CPU-s`);
-      if (plain.detections !== one.detections) console.log(`  WARNING: memos off found ${plain.detections} detections, on ${one.detections}`);
+      line('hunt, 1 thread', one, detail(one) + memoShare(one) + runs(ones));
+      line('hunt, 1 thread, memos off', plain, detail(plain) + `; memos gain ${memoGains.map((g) => `${fmt(g, 2)}×`).join(', ')} per CPU-s (run by run)` + runs(plains));
+      if (pairs > 1) console.log(`  hunt ÷ bare, run by run: ${pairRatios.map((x) => `${fmt(x, 2)}×`).join(', ')}; median ${fmt(median(pairRatios), 2)}×`);
+      for (const r of [...ones, ...plains]) if (r.detections !== one.detections) console.log(`  WARNING: a 1-thread run found ${r.detections} detections, another ${one.detections}`);
       if (kind === 'once') {
         if (!keep) rmSync(file, { force: true });
         continue;
@@ -280,8 +310,8 @@ export async function main(args: string[]): Promise<void> {
         `  ${many.threads} threads vs 1: ${fmt(perWall(many) / perWall(one), 2)}× by wall with ${fmt(many.cpuMs / many.wallMs, 2)} vs ${fmt(one.cpuMs / one.wallMs, 2)} cores busy ` +
           `(load average now ${loadavg()[0]!.toFixed(1)} on ${cores} cores); CPU per event ${fmt(perCpu(one) / perCpu(many), 2)}× that of 1 thread`,
       );
-      const ratio = perCpu(one) / perCpu(bare);
-      floors.push(`${kind}: hunt (1 thread) / bare JSON.parse = ${fmt(ratio, 2)}× per CPU-second, ${fmt(perWall(one) / perWall(bare), 2)}× by wall clock (floor ≥ ${FLOOR}×): ${ratio >= FLOOR ? 'PASS' : 'FAIL'}`);
+      const ratio = median(pairRatios);
+      floors.push(`${kind}: hunt (1 thread) / bare JSON.parse = ${fmt(ratio, 3)}× per CPU-second (median of ${pairs} alternating pair${pairs > 1 ? 's' : ''}), ${fmt(perWall(one) / perWall(bare), 2)}× by wall clock (floor ≥ ${FLOOR}×): ${ratio >= FLOOR ? 'PASS' : 'FAIL'}`);
       summary.push([kind, fmt(bare.events), fmt(perCpu(bare)), fmt(perCpu(one)), fmt(perWall(one)), fmt(perWall(many)), fmt(ratio, 2), fmt(many.peakRssMiB), fmt(twice.peakRssMiB)]);
       if (!keep) rmSync(file, { force: true });
     }
