@@ -8,7 +8,7 @@
  * a half-written cache that a later load would trust.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 import { writeFileAtomic } from '../common/files.js';
@@ -24,10 +24,22 @@ export interface SourceFile {
   ino: number;
 }
 
+/**
+ * Where a file really is: the same bundle reached through a symlinked folder (a data dir whose `attack/`
+ * links to another's) is one cache entry, not a new one per path that never hits again.
+ */
+function realPath(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
+}
+
 export function sourceFile(path: string): SourceFile | undefined {
   try {
     const st = statSync(path);
-    return { path, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino };
+    return { path: realPath(path), size: st.size, mtimeMs: st.mtimeMs, ino: st.ino };
   } catch {
     return undefined;
   }
@@ -39,7 +51,7 @@ export function cacheKey(kind: string, sources: readonly (SourceFile | undefined
 
 /** One cache file per bundle path and kind, so different bundles do not evict each other. */
 export function cachePath(cacheDir: string, bundlePath: string, kind: 'model' | 'search'): string {
-  const h = createHash('sha256').update(bundlePath).digest('hex').slice(0, 16);
+  const h = createHash('sha256').update(realPath(bundlePath)).digest('hex').slice(0, 16);
   return join(cacheDir, `kb-${kind}-${h}.v8`);
 }
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, readdirSync, utimesSync, writeFileSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, symlinkSync, utimesSync, writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../../src/common/errors.js';
 import { dataLayout } from '../../src/datadir/paths.js';
@@ -196,6 +196,24 @@ test('an unwritable cache location does not stop loading', async () => {
     const kb = await loadKnowledgeBaseFromFile(mini20, { cacheDir: join(blocker, 'cache') });
     assert.equal(lastLoad.stats!.cacheWritten, false);
     assert.equal(kb.search('vault')[0]!.id, 'T9001.001');
+  } finally {
+    dir.cleanup();
+  }
+});
+
+test('cache: a bundle reached through a symlinked folder shares the real path\'s cache entry', async () => {
+  const dir = tempDir();
+  try {
+    mkdirSync(join(dir.path, 'real'));
+    const bundle = join(dir.path, 'real', 'attack.json');
+    copyFileSync(mini20, bundle);
+    symlinkSync(join(dir.path, 'real'), join(dir.path, 'linked'));
+    const cacheDir = join(dir.path, 'cache');
+    await loadKnowledgeBaseFromFile(bundle, { indexPath: miniIndex, cacheDir });
+    assert.equal(lastLoad.stats!.from, 'bundle');
+    await loadKnowledgeBaseFromFile(join(dir.path, 'linked', 'attack.json'), { indexPath: miniIndex, cacheDir });
+    assert.equal(lastLoad.stats!.from, 'cache');
+    assert.equal(readdirSync(cacheDir).filter((f) => f.startsWith('kb-model-')).length, 1, 'one entry, not one per path');
   } finally {
     dir.cleanup();
   }
