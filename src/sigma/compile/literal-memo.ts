@@ -30,16 +30,32 @@ const NONE = new Int32Array(0);
 /** The same for an item's remembered answer. */
 const ITEM_OVERHEAD = 24;
 
-interface Memo {
-  hits: number;
-  scans: number;
-  readonly size: number;
-  clear(): void;
+/** Answers per string value, charged to the rule set's budget (the shared half of both memos). */
+abstract class ValueMemo<V> {
+  protected readonly byValue = new Map<string, V>();
+  hits = 0;
+  scans = 0;
+
+  constructor(private readonly budget: MemoBudget) {}
+
+  get size(): number {
+    return this.byValue.size;
+  }
+
+  clear(): void {
+    this.byValue.clear();
+  }
+
+  protected store(raw: string, value: V, extraUnits: number): void {
+    this.scans++;
+    this.byValue.set(raw, value);
+    this.budget.charge(raw.length + extraUnits);
+  }
 }
 
 export class MemoBudget {
   private used = 0;
-  private readonly memos: Memo[] = [];
+  private readonly memos: Array<ValueMemo<unknown>> = [];
   /** Times the budget was spent and every memo emptied. */
   resets = 0;
 
@@ -80,21 +96,8 @@ export class MemoBudget {
 }
 
 /** One field's memo within one dispatch group's literal index. */
-export class ScanMemo {
-  private readonly byValue = new Map<string, Int32Array>();
+export class ScanMemo extends ValueMemo<Int32Array> {
   private readonly pairs: number[] = [];
-  hits = 0;
-  scans = 0;
-
-  constructor(private readonly budget: MemoBudget) {}
-
-  get size(): number {
-    return this.byValue.size;
-  }
-
-  clear(): void {
-    this.byValue.clear();
-  }
 
   /** A known value: its recorded anchors marked, true. A new one: false, and the caller scans it between `record` and `remember`. */
   replay(raw: string, stamp: number, st: HitState): boolean {
@@ -114,30 +117,14 @@ export class ScanMemo {
   remember(raw: string, st: HitState, completed: boolean): void {
     st.recording = null;
     if (!completed) return;
-    this.scans++;
     const rec = this.pairs;
     const found = rec.length === 0 ? NONE : Int32Array.from(rec);
-    this.byValue.set(raw, found);
-    this.budget.charge(raw.length + found.length + ENTRY_OVERHEAD);
+    this.store(raw, found, found.length + ENTRY_OVERHEAD);
   }
 }
 
 /** One item's answers per string value of its field. */
-export class ItemMemo {
-  private readonly byValue = new Map<string, boolean>();
-  hits = 0;
-  scans = 0;
-
-  constructor(private readonly budget: MemoBudget) {}
-
-  get size(): number {
-    return this.byValue.size;
-  }
-
-  clear(): void {
-    this.byValue.clear();
-  }
-
+export class ItemMemo extends ValueMemo<boolean> {
   /** The remembered answer for `raw`, undefined when new. */
   get(raw: string): boolean | undefined {
     const r = this.byValue.get(raw);
@@ -146,8 +133,6 @@ export class ItemMemo {
   }
 
   set(raw: string, answer: boolean): void {
-    this.scans++;
-    this.byValue.set(raw, answer);
-    this.budget.charge(raw.length + ITEM_OVERHEAD);
+    this.store(raw, answer, ITEM_OVERHEAD);
   }
 }
