@@ -42,6 +42,7 @@ import { gunzipSync } from 'node:zlib';
 import { byteChunks, splitLines } from '../src/logs/io.js';
 import { prepareRules } from '../src/sigma/hunt/compile.js';
 import { runHunt } from '../src/sigma/hunt/run.js';
+import type { MemoStats } from '../src/sigma/compile/literal-memo.js';
 import { loadRules } from '../src/sigma/rule/load.js';
 import type { RuleCollection } from '../src/sigma/rule/types.js';
 import { fmt, peakRssMiB, printReproduce, sharedDataDir } from './util.js';
@@ -127,7 +128,7 @@ interface PhaseResult {
   peakRssMiB: number;
   threads: number;
   issues: number;
-  memo?: { hits: number; scans: number; entries: number; resets: number };
+  memo?: MemoStats;
 }
 
 function cpuMsSince(c: NodeJS.CpuUsage): number {

@@ -492,7 +492,7 @@ function compileItemOnce(item: DetectionItem, fields: readonly string[] | null, 
   else if (fields!.length === 1) {
     const f = fields![0]!;
     const slot = fieldSlot(f);
-    // a field reference reads another field: not a function of this one's value
+    // a field reference reads another field (not a function of this one's value); exists/null tests cost less than a lookup
     const memo = ctx.memos !== undefined && !item.values.some((x) => x.type === 'fieldref' || x.type === 'exists' || x.type === 'null') ? ctx.memos.itemMemo() : undefined;
     test =
       memo === undefined

@@ -107,7 +107,7 @@ export class LiteralIndex {
     let short = false;
     const entry = (f: string): FieldEntry => {
       let e = byName.get(f);
-      if (!e) byName.set(f, (e = { name: f, slot: fieldSlot(f), affix: undefined, grams: undefined, needles: undefined, memo: memos?.memo() }));
+      if (!e) byName.set(f, (e = { name: f, slot: fieldSlot(f), affix: undefined, grams: undefined, needles: undefined, memo: memos?.scanMemo() }));
       return e;
     };
     for (const u of units) {

@@ -15,7 +15,7 @@
  * modifiers and values share one compiled test and one memo across rules.
  *
  * Bounded: values longer than `MEMO_MAX_CHARS` are scanned every time (long
- * texts rarely repeat, and V8 hashes very long strings by length only), and
+ * texts rarely repeat, and hashing one costs nearly as much as scanning it), and
  * all memos of a rule set share one budget; when it is spent they are all
  * emptied and fill again from what the stream holds now.
  */
@@ -53,6 +53,14 @@ abstract class ValueMemo<V> {
   }
 }
 
+/** How the memos of one rule set did: lookups answered from memory, values scanned or tested, entries held, budget resets. */
+export interface MemoStats {
+  hits: number;
+  scans: number;
+  entries: number;
+  resets: number;
+}
+
 export class MemoBudget {
   private used = 0;
   private readonly memos: Array<ValueMemo<unknown>> = [];
@@ -61,7 +69,7 @@ export class MemoBudget {
 
   constructor(readonly limit: number = MEMO_BUDGET) {}
 
-  memo(): ScanMemo {
+  scanMemo(): ScanMemo {
     const m = new ScanMemo(this);
     this.memos.push(m);
     return m;
@@ -81,8 +89,8 @@ export class MemoBudget {
     this.resets++;
   }
 
-  /** Lookups answered from memory and scans run, over all memos (statistics for benchmarks). */
-  stats(): { hits: number; scans: number; entries: number } {
+  /** Over all memos (statistics for benchmarks). */
+  stats(): MemoStats {
     let hits = 0;
     let scans = 0;
     let entries = 0;
@@ -91,7 +99,7 @@ export class MemoBudget {
       scans += m.scans;
       entries += m.size;
     }
-    return { hits, scans, entries };
+    return { hits, scans, entries, resets: this.resets };
   }
 }
 

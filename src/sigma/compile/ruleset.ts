@@ -499,9 +499,5 @@ export function compileRules(input: RuleCollection | readonly SigmaRule[], optio
     return false;
   }
 
-  function memoStats(): { hits: number; scans: number; entries: number; resets: number } | undefined {
-    return memos === undefined ? undefined : { ...memos.stats(), resets: memos.resets };
-  }
-
-  return { rules, correlations, issues, matchEvent, mayMatchRaw, memoStats, options };
+  return { rules, correlations, issues, matchEvent, mayMatchRaw, memoStats: () => memos?.stats(), options };
 }

@@ -5,6 +5,7 @@
 import type { Issue } from '../../common/errors.js';
 import type { SourceLocation } from '../../logs/record.js';
 import type { Level, ProcessingPipeline, SigmaCorrelation, SigmaFilter, SigmaRule } from '../rule/types.js';
+import type { MemoStats } from './literal-memo.js';
 
 /** The event as the engine sees it: flat fields; dotted names fall back to nested objects. */
 export type EventFields = Record<string, unknown>;
@@ -69,7 +70,7 @@ export interface CompiledRuleSet {
    */
   mayMatchRaw(line: string): boolean;
   /** How the scan memos did so far (undefined when compiled without them). */
-  memoStats(): { hits: number; scans: number; entries: number; resets: number } | undefined;
+  memoStats(): MemoStats | undefined;
   /** Options the set was compiled with (correlation caps etc.). */
   options: CompileOptions;
 }

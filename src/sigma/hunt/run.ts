@@ -20,6 +20,7 @@ import type { RuleRef } from '../compile/types.js';
 import { hunt as engineHunt } from '../engine.js';
 import { compareRows, eventRow, type TimelineRow } from '../output/timeline.js';
 import { prepareRules, serializeSpec, type RuleSetSpec } from './compile.js';
+import type { MemoStats } from '../compile/literal-memo.js';
 import { IssueLog, type IssueSnapshot } from './issues.js';
 import type { TaskInput, TaskMessage, TaskResult, WorkerInit, WorkerReady } from './protocol.js';
 import { keyFieldsOf, newCounters, scanFile, sniffFile, type ScanContext, type ScanCounters } from './scan.js';
@@ -60,7 +61,7 @@ export interface HuntStats extends ScanCounters {
   compileMs: number;
   scanMs: number;
   /** One thread only: how the per-value memos did (`CompiledRuleSet.memoStats`). */
-  memo?: { hits: number; scans: number; entries: number; resets: number };
+  memo?: MemoStats;
 }
 
 export interface HuntResult {
