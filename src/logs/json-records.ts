@@ -19,6 +19,19 @@ export interface JsonDecoderOptions {
 /** Text fields in which syslog collectors carry the original message. */
 const MESSAGE_FIELDS = ['SyslogMessage', 'syslog_message', 'message', 'Message', 'msg'] as const;
 
+/** Formats whose fields are the parsed object's own values, at most renamed, copied or read as integers. */
+const VALUE_PRESERVING = new Set<RecordFormat>(['win-flat', 'win-secdatasets', 'json']);
+
+/**
+ * Whether a record decoded from one JSON text holds only that text's values
+ * unchanged (so a value's text occurs in the JSON text, escaped as JSON
+ * spells it; numbers aside). The other flavours build values: CDM paths
+ * from earlier records, XML entities decoded, auditd hex decoded.
+ */
+export function keepsJsonValues(format: RecordFormat): boolean {
+  return VALUE_PRESERVING.has(format);
+}
+
 export class JsonRecordDecoder {
   private cdm: CdmDecoder | undefined;
 

@@ -6,6 +6,7 @@
  */
 import type { EventFields } from './types.js';
 import { windashNormalize } from '../modifiers/encode.js';
+import { hasOptionalEscape } from './raw-gate.js';
 
 const MISSING = Symbol('missing');
 
@@ -138,9 +139,17 @@ export class EventView {
   private rawJoined: string | undefined;
   private scanned: string[] | undefined;
   private scannedKeys: ReadonlySet<string> | undefined;
+  /**
+   * The JSON text this event's values were read from unchanged, when the reader says so (`matchEvent`'s
+   * second argument); keyword items may rule themselves out on it (`raw-gate.ts`).
+   */
+  rawText: string | undefined;
+  private rawDecidable: boolean | undefined;
 
-  reset(fields: EventFields): this {
+  reset(fields: EventFields, rawText?: string): this {
     this.fields = fields;
+    this.rawText = rawText;
+    this.rawDecidable = undefined;
     this.epoch = (this.epoch + 1) >>> 0;
     if (this.epoch === 0) {
       for (const a of [this.rawS, this.lowS, this.dashS, this.dashCasedS, this.keyS]) a.fill(0);
@@ -299,6 +308,14 @@ export class EventView {
     this.scanned = out;
     this.scannedKeys = keys;
     return out;
+  }
+
+  /** The event's JSON text when keyword literals can be decided on it (no optional escapes), else undefined. Cached per event. */
+  decidableRawText(): string | undefined {
+    const t = this.rawText;
+    if (t === undefined) return undefined;
+    this.rawDecidable ??= !hasOptionalEscape(t);
+    return this.rawDecidable ? t : undefined;
   }
 
   /** Every scalar value's text as is (not lowercased), joined by `TEXT_SEPARATOR`. */

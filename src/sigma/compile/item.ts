@@ -16,6 +16,7 @@ import { MEMO_MAX_CHARS, type MemoBudget } from './literal-memo.js';
 import { regexMinLength } from './regex-length.js';
 import { nativePrefilter } from './regex-native.js';
 import { compileAnyString, compileStringTest, requiredLiteral, type StringTest } from './strings.js';
+import { keywordRawGate } from './raw-gate.js';
 
 export type Pred = (v: EventView) => boolean;
 
@@ -487,8 +488,28 @@ function compileItemOnce(item: DetectionItem, fields: readonly string[] | null, 
     return false;
   };
 
+  // Prefilter clauses (AND of ORs of literals): without `all`, every value must name a literal
+  // (one clause); with `all`, each value that names literals is a clause of its own.
+  // windash compares a normalised value: only the longest dash-free piece is known, somewhere in it.
+  const dashFree = (l: Lit): Lit => (dash ? contains(l.text.split(/[-\/\u2013\u2014\u2015]/).reduce((a, b) => (b.length > a.length ? b : a), '')) : l);
+  let lits: Lit[][] = [];
+  if (!neq) {
+    if (all) lits = literalsPerValue.filter((l): l is Lit[] => l !== undefined).map((l) => l.map(dashFree));
+    else if (literalsPerValue.every((l) => l !== undefined)) lits = [(literalsPerValue.flat() as Lit[]).map(dashFree)];
+  }
+  const needs = lits.map((clause) => clause.map((l): NeedLiteral => ({ text: l.text, kind: l.kind, fields })));
   let test: Pred;
-  if (keyword) test = (v) => one(v, '', -1);
+  if (keyword) {
+    // the event's JSON text, when the reader gives it, rules out most events before any value is joined
+    const gate = keywordRawGate(needs);
+    test =
+      gate === undefined
+        ? (v) => one(v, '', -1)
+        : (v) => {
+            const text = v.decidableRawText();
+            return (text === undefined || !gate.rulesOut(text)) && one(v, '', -1);
+          };
+  }
   else if (fields!.length === 1) {
     const f = fields![0]!;
     const slot = fieldSlot(f);
@@ -522,16 +543,6 @@ function compileItemOnce(item: DetectionItem, fields: readonly string[] | null, 
         };
   }
 
-  // Prefilter clauses (AND of ORs of literals): without `all`, every value must name a literal
-  // (one clause); with `all`, each value that names literals is a clause of its own.
-  // windash compares a normalised value: only the longest dash-free piece is known, somewhere in it.
-  const dashFree = (l: Lit): Lit => (dash ? contains(l.text.split(/[-\/\u2013\u2014\u2015]/).reduce((a, b) => (b.length > a.length ? b : a), '')) : l);
-  let lits: Lit[][] = [];
-  if (!neq) {
-    if (all) lits = literalsPerValue.filter((l): l is Lit[] => l !== undefined).map((l) => l.map(dashFree));
-    else if (literalsPerValue.every((l) => l !== undefined)) lits = [(literalsPerValue.flat() as Lit[]).map(dashFree)];
-  }
-  const needs = lits.map((clause) => clause.map((l): NeedLiteral => ({ text: l.text, kind: l.kind, fields })));
   return { test, needs };
 }
 

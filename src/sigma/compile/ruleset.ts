@@ -456,9 +456,9 @@ export function compileRules(input: RuleCollection | readonly SigmaRule[], optio
     out.push({ rule: rules[u.rule]!, selections: matchedSearches(u.det, view) });
   }
 
-  function matchEvent(event: EventFields): RuleMatch[] {
+  function matchEvent(event: EventFields, rawText?: string): RuleMatch[] {
     const out: RuleMatch[] = [];
-    view.reset(event);
+    view.reset(event, rawText);
     epoch = (epoch + 1) >>> 0;
     if (epoch === 0) {
       state.clear();

@@ -130,7 +130,7 @@ export function requiredLiteral(t: StringTest): string {
  */
 const ALTERNATION_MIN = 4;
 
-function escapeRegex(s: string): string {
+export function escapeRegex(s: string): string {
   return s.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&');
 }
 

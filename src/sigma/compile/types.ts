@@ -62,8 +62,12 @@ export interface CompiledRuleSet {
   correlations: SigmaCorrelation[];
   /** Rules that could not be compiled (unresolved placeholder, bad regex…), each with its reason. */
   issues: Issue[];
-  /** Every rule that matches the event (synchronous; for hot loops and workers). */
-  matchEvent(event: EventFields): RuleMatch[];
+  /**
+   * Every rule that matches the event (synchronous; for hot loops and workers). `rawText`: the JSON text
+   * the event was parsed from, given only when every value of `event` is a value of that text unchanged
+   * (fields may be renamed or copied, not rewritten); keyword searches then rule themselves out on it.
+   */
+  matchEvent(event: EventFields, rawText?: string): RuleMatch[];
   /**
    * Cheap test on a raw JSON line before parsing: false means no rule can
    * match the event the line encodes. Always true when the set cannot decide.

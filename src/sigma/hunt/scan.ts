@@ -12,7 +12,7 @@
 import type { Issue } from '../../common/errors.js';
 import { stat } from 'node:fs/promises';
 import { byteChunks, DEFAULT_MAX_LINE_BYTES, isGzip, PeekedChunks, readHead, splitLines } from '../../logs/io.js';
-import { JsonRecordDecoder } from '../../logs/json-records.js';
+import { JsonRecordDecoder, keepsJsonValues } from '../../logs/json-records.js';
 import { openLogSource, parseRecordLine, sniffContainer, type ContainerFormat } from '../../logs/read.js';
 import type { LogRecord } from '../../logs/record.js';
 import type { CompiledRuleSet } from '../compile/types.js';
@@ -70,8 +70,9 @@ export function keyFieldsOf(rules: CompiledRuleSet, pipeline?: ProcessingPipelin
   });
 }
 
-export function matchRecord(rec: LogRecord, ctx: ScanContext): void {
-  const matches = ctx.rules.matchEvent(rec.fields);
+/** `rawText`: the JSON text the record was decoded from, when its values are that text's (`keepsJsonValues`). */
+export function matchRecord(rec: LogRecord, ctx: ScanContext, rawText?: string): void {
+  const matches = ctx.rules.matchEvent(rec.fields, rawText);
   if (matches.length === 0) return;
   ctx.counters.detections += matches.length;
   if (ctx.countOnly) return;
@@ -97,7 +98,7 @@ async function scanLines(lines: AsyncIterable<{ text: string; line: number; offs
     if (!worthParsing(l.text, ctx.rules)) continue;
     c.parsed++;
     const rec = parseRecordLine(l, file, decoder, ctx.onIssue);
-    if (rec) matchRecord(rec, ctx);
+    if (rec) matchRecord(rec, ctx, keepsJsonValues(rec.format) ? l.text : undefined);
   }
 }
 
