@@ -141,9 +141,9 @@ export class EventView {
   private scannedKeys: ReadonlySet<string> | undefined;
   /**
    * The JSON text this event's values were read from unchanged, when the reader says so (`matchEvent`'s
-   * second argument); keyword items may rule themselves out on it (`raw-gate.ts`).
+   * second argument); keyword items may rule themselves out on it (`raw-gate.ts`, via `decidableRawText`).
    */
-  rawText: string | undefined;
+  private rawText: string | undefined;
   private rawDecidable: boolean | undefined;
 
   reset(fields: EventFields, rawText?: string): this {

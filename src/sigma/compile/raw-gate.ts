@@ -4,7 +4,7 @@
  * of all of them per event (Object.values + join + toLowerCase: ~2 µs on a
  * 1 KB Sysmon event, and NotPetya's `\perfc.dat` keyword is tried on every
  * process creation). When the event was read from one JSON text with its
- * values unchanged (`EventView.rawText`), a value holding a keyword literal
+ * values unchanged (`EventView.decidableRawText`), a value holding a keyword literal
  * means the text holds the literal's JSON spelling, so a native search of the
  * text for that spelling, in any letter case, rules most events out without
  * building anything.

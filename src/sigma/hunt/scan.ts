@@ -7,7 +7,10 @@
  *
  * JSON Lines fast path: a line the rule set rules out on its raw text
  * (`mayMatchRaw`) is not parsed at all. Lines that do not even look like a
- * JSON object are always parsed, so malformed lines are reported.
+ * JSON object are always parsed, so malformed lines are reported. A parsed
+ * line goes to `matchEvent` with the record when the decoder kept its values
+ * as they are (`keepsJsonValues`), so keyword searches can rule themselves out
+ * on it (`compile/raw-gate.ts`).
  */
 import type { Issue } from '../../common/errors.js';
 import { stat } from 'node:fs/promises';
