@@ -38,6 +38,14 @@ export function dataLayout(dataDir: string) {
 }
 export type DataLayout = ReturnType<typeof dataLayout>;
 
+/**
+ * The cache folder of a data dir that exists (undefined otherwise): caches of rule files given with
+ * `--rules` go there too, but a cache never creates a data dir that setup has not made.
+ */
+export function existingCacheDir(dataDir: string): string | undefined {
+  return existsSync(dataDir) ? dataLayout(dataDir).cacheDir : undefined;
+}
+
 /** SigmaHQ folders with active rules (deprecated/ and unsupported/ are not hunted with). */
 export const ACTIVE_SIGMA_RULE_FOLDERS = ['rules', 'rules-emerging-threats', 'rules-threat-hunting', 'rules-placeholder', 'rules-compliance'] as const;
 

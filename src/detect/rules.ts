@@ -5,7 +5,7 @@
  * from its ATT&CK tags.
  */
 import type { Issue } from '../common/errors.js';
-import { loadRules, type CompiledRuleSet } from '../sigma/index.js';
+import { loadRules, type CompiledRuleSet, type LoadRulesOptions } from '../sigma/index.js';
 import { prepareRules, serializeSpec, type RuleSetSpec } from '../sigma/hunt/compile.js';
 import type { TechniqueInfo } from './techniques.js';
 
@@ -40,9 +40,9 @@ export function ruleTableOf(set: CompiledRuleSet, info: TechniqueInfo, issues: I
   return { set, rules, issues: [...issues, ...set.issues] };
 }
 
-/** Load and compile rules from files/folders with a pipeline (default: `default`). */
-export async function loadRuleTable(paths: readonly string[], info: TechniqueInfo, pipeline: readonly string[] = []): Promise<RuleTable> {
-  const collection = await loadRules([...paths]);
+/** Load (through the parsed-rule cache when `load.cacheDir` is given) and compile rules from files/folders with a pipeline (default: `default`). */
+export async function loadRuleTable(paths: readonly string[], info: TechniqueInfo, pipeline: readonly string[] = [], load: LoadRulesOptions = {}): Promise<RuleTable> {
+  const collection = await loadRules([...paths], load);
   const spec: RuleSetSpec = { collection, pipeline };
   const prepared = prepareRules(spec);
   return { ...ruleTableOf(prepared.rules, info, collection.issues), spec };

@@ -9,6 +9,7 @@ import { availableParallelism } from 'node:os';
 import type { Issue } from '../common/errors.js';
 import { UserError } from '../common/errors.js';
 import type { KnowledgeBase } from '../kb/index.js';
+import type { LoadRulesOptions } from '../sigma/index.js';
 import { loadModel, type LoadedModel } from '../embed/model-file.js';
 import { UnitScorer, type ScoreMode } from './calibration/score.js';
 import { checkCalibrationModel, readCalibration, type Calibration } from './calibration/model.js';
@@ -32,6 +33,8 @@ export interface SessionOptions {
   /** Rule files/folders (SigmaHQ and any given); empty: no Sigma. */
   rulePaths: readonly string[];
   pipeline?: readonly string[];
+  /** How rule files load (the data dir's parsed-rule cache); default: parsed, no cache. */
+  ruleLoad?: LoadRulesOptions;
   intelPaths?: readonly string[];
   mode?: ScoreMode;
   topK?: number;
@@ -88,7 +91,7 @@ export async function openSession(o: SessionOptions): Promise<DetectSession> {
     const info = new TechniqueInfo(o.kb);
     const intel = loadIntel(o.intelPaths ?? []);
     // the rules first: started workers compile them while this thread builds the index
-    const rules = o.rulePaths.length ? await loadRuleTable(o.rulePaths, info, o.pipeline ?? []) : undefined;
+    const rules = o.rulePaths.length ? await loadRuleTable(o.rulePaths, info, o.pipeline ?? [], o.ruleLoad ?? {}) : undefined;
     workers?.sendRules(rules && ruleSpecBytes(rules));
     const matcher = buildMatcher(model.model, o.kb, intel);
     const mode = o.mode ?? (rules ? 'fused' : 'semantic');

@@ -68,7 +68,7 @@ export const calibrationStep: PostSetupStep = {
     }
     const kb = await loadKnowledgeBase({ dataDir: ctx.dataDir });
     const ruleDirs = presentActiveRuleDirs(ctx.layout.sigmaDir);
-    const rules = ruleDirs.length > 0 ? await loadRuleTable(ruleDirs, new TechniqueInfo(kb)) : undefined;
+    const rules = ruleDirs.length > 0 ? await loadRuleTable(ruleDirs, new TechniqueInfo(kb), [], { cacheDir: ctx.layout.cacheDir }) : undefined;
     const result = await calibrate({
       kb,
       model,

@@ -5,13 +5,11 @@
  * and image names for the catalogue), and the Atomic Red Team tests. Each is
  * optional: without it the matching feature says so instead of pretending.
  *
- * The parsed SigmaHQ collection is cached in the data dir's cache folder
- * (keyed by the manifest), since parsing 3,780 YAML files costs seconds.
+ * Rule files load through the data dir's parsed-rule cache
+ * (`sigma/rule/cache.ts`), since parsing 3,780 YAML files costs seconds.
  */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { dataLayout } from '../datadir/paths.js';
-import { cacheKey, readCache, sourceFile, writeCache } from '../kb/cache.js';
+import { dataLayout, existingCacheDir } from '../datadir/paths.js';
 import type { KnowledgeBase } from '../kb/index.js';
 import { loadRulesSync, type RuleCollection } from '../sigma/index.js';
 import { loadPipeline, type Pipeline } from '../sigma/pipeline/index.js';
@@ -39,21 +37,11 @@ export interface EnvironmentOptions {
   onStage?: (stage: string) => void;
 }
 
-/** The SigmaHQ collection of the data dir, from the cache when the install has not changed. */
+/** The SigmaHQ collection of the data dir (unchanged rule files from the parsed-rule cache). */
 export function loadSigmaHqCollection(dataDir: string): RuleCollection | undefined {
   const paths = sigmaHqPaths(dataDir);
   if (paths.length === 0) return undefined;
-  const layout = dataLayout(dataDir);
-  const key = cacheKey('generate-sigmahq-collection', [sourceFile(layout.manifest)], { paths, v: 1 });
-  const file = join(layout.cacheDir, 'generate-sigmahq-collection.v8');
-  const manifest = existsSync(layout.manifest);
-  if (manifest) {
-    const cached = readCache<RuleCollection>(file, key);
-    if (cached) return cached;
-  }
-  const collection = loadRulesSync(paths);
-  if (manifest) writeCache(file, key, collection, layout.cacheDir);
-  return collection;
+  return loadRulesSync(paths, { cacheDir: existingCacheDir(dataDir) });
 }
 
 export async function loadEnvironment(opts: EnvironmentOptions): Promise<GenerateEnvironment> {
@@ -71,7 +59,7 @@ export async function loadEnvironment(opts: EnvironmentOptions): Promise<Generat
   let existing: RuleSetCoverage | undefined;
   if (opts.existingRules !== false) {
     opts.onStage?.('loading the existing Sigma rules');
-    const collection = opts.rulePaths && opts.rulePaths.length > 0 ? loadRulesSync(opts.rulePaths) : loadSigmaHqCollection(opts.dataDir);
+    const collection = opts.rulePaths && opts.rulePaths.length > 0 ? loadRulesSync(opts.rulePaths, { cacheDir: existingCacheDir(opts.dataDir) }) : loadSigmaHqCollection(opts.dataDir);
     if (collection) {
       catalog.addSigmaRules(collection);
       opts.onStage?.('compiling the existing Sigma rules');

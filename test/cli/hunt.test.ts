@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { repoRoot, runCli, sharedData, tempDir } from '../helpers.js';
@@ -204,6 +204,39 @@ test('hunt reads .evtx directly and .gz transparently (EVTX, JSON Lines): same d
       else assert.equal(rows[0].source.line, 1, input);
       assert.doesNotMatch(r.stderr, /error/i, r.stderr);
     }
+  } finally {
+    dir.cleanup();
+  }
+});
+
+test('many rules failing for one reason are one line (each listed in --format json); rules parse through the data dir cache', () => {
+  const dir = tempDir();
+  try {
+    const rules = join(dir.path, 'rules');
+    mkdirSync(rules);
+    copyFileSync(join(RULES, 'proc_whoami.yml'), join(rules, 'proc_whoami.yml'));
+    const whoami = readFileSync(join(RULES, 'proc_whoami.yml'), 'utf8');
+    for (let i = 0; i < 5; i++) {
+      const text = whoami.replace(/^id: .*$/m, `id: 00000000-0000-4000-8000-00000000000${i}`).replace('Image|endswith', 'Image|expand').replace(/'[^']*whoami\.exe'/i, `'%allowed_${i}%'`);
+      writeFileSync(join(rules, `placeholder${i}.yml`), text);
+    }
+    const data = join(dir.path, 'data');
+    mkdirSync(data);
+    const env = { TTPSCOPE_DATA: data };
+    const r = runCli(['hunt', '--rules', rules, SAMPLE], { env });
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stderr, /^error: 5 rules not used \(unresolved-placeholder\), e\.g\. .*placeholder0\.yml.*%allowed_0%.*listed with --format json$/m);
+    assert.doesNotMatch(r.stderr, /%allowed_1%/);
+    assert.match(r.stdout, /Whoami Execution/);
+    const cached = readdirSync(join(data, 'cache')).filter((n) => n.startsWith('sigma-rules-'));
+    assert.equal(cached.length, 1, 'the parsed rules are cached in the data dir');
+
+    const j = runCli(['hunt', '--rules', rules, '--format', 'json', SAMPLE], { env });
+    const doc = JSON.parse(j.stdout) as { issues: Array<{ code?: string }>; detections: unknown[] };
+    assert.equal(doc.issues.filter((i) => i.code === 'unresolved-placeholder').length, 5);
+    const again = runCli(['hunt', '--rules', rules, SAMPLE], { env });
+    const timing = /\d[\d.,]* s \([\d,]+ events\/s/g;
+    assert.equal(again.stdout.replace(timing, 'T'), r.stdout.replace(timing, 'T'), 'the cached rules hunt the same');
   } finally {
     dir.cleanup();
   }

@@ -12,7 +12,7 @@ import type { Writable } from 'node:stream';
 import type { Command } from 'commander';
 import { UserError, formatIssue, type Issue } from '../../common/errors.js';
 import { createProgress } from '../../common/progress.js';
-import { dataLayout } from '../../datadir/paths.js';
+import { dataLayout, existingCacheDir } from '../../datadir/paths.js';
 import { loadKnowledgeBase } from '../../kb/index.js';
 import { expandLogPaths } from '../../logs/stats.js';
 import { loadModel } from '../../embed/model-file.js';
@@ -203,6 +203,7 @@ export function register(program: Command): void {
         modelPath,
         calibrationPath,
         rulePaths,
+        ruleLoad: { cacheDir: existingCacheDir(dataDir) },
         pipeline: opts.pipeline,
         intelPaths: opts.intel,
         ...(opts.semanticOnly || !opts.sigma ? { mode: 'semantic' as const } : {}),
@@ -277,7 +278,7 @@ export function register(program: Command): void {
       progress.update(0, undefined, 'loading');
       const kb = await loadKnowledgeBase({ dataDir });
       const model = loadModel(modelPath);
-      const rules = opts.sigma ? await loadRuleTable(activeRulePaths(dataDir), new TechniqueInfo(kb)) : undefined;
+      const rules = opts.sigma ? await loadRuleTable(activeRulePaths(dataDir), new TechniqueInfo(kb), [], { cacheDir: existingCacheDir(dataDir) }) : undefined;
       const result = await calibrate({ kb, model, rules, referenceDir: ref, thresholds: opts.thresholds, ...(topK !== undefined ? { topK } : {}), onFile: (f, done, total) => progress.update(done, total, `files · ${base(f.file)}`) });
       progress.done();
       const out = opts.out ? resolve(opts.out) : defaultCalibrationPath(layout.modelsDir);

@@ -8,6 +8,7 @@ import type { Writable } from 'node:stream';
 import type { Command } from 'commander';
 import { UserError, formatIssue, type Issue } from '../../common/errors.js';
 import { createProgress } from '../../common/progress.js';
+import { existingCacheDir } from '../../datadir/paths.js';
 import { runHunt, type HuntResult } from '../../sigma/hunt/index.js';
 import { CSV_HEADER, TIMELINE_FORMATS, csvLine, detectionJson, jsonLine, keyFieldsText, rowTime, summarize, summaryTables, techniquesOf, type TimelineFormat } from '../../sigma/output/index.js';
 import { loadPipeline } from '../../sigma/pipeline/index.js';
@@ -77,10 +78,25 @@ function summaryJson(result: HuntResult) {
   };
 }
 
+/** Rules that did not compile for the same reason more often than this are summed up in one line. */
+const RULE_ISSUES_PER_CODE = 3;
+
 function printIssues(result: HuntResult, loadIssues: Issue[], maxShown: number, err: Writable): void {
-  const shown = [...loadIssues.filter((i) => i.severity === 'error'), ...result.ruleIssues, ...result.issues.samples].slice(0, maxShown);
+  // the same rule problem many times over (SigmaHQ's placeholder rules without values) is one line, not a screenful
+  const byCode = new Map<string, Issue[]>();
+  for (const i of result.ruleIssues) {
+    const code = i.code ?? 'rule-issue';
+    byCode.set(code, [...(byCode.get(code) ?? []), i]);
+  }
+  const ruleIssues = [...byCode.values()].flatMap((list) => (list.length > RULE_ISSUES_PER_CODE ? [] : list));
+  const shown = [...loadIssues.filter((i) => i.severity === 'error'), ...ruleIssues, ...result.issues.samples].slice(0, maxShown);
   for (const i of shown) err.write(safeText(formatIssue(i)) + '\n');
-  const total = loadIssues.filter((i) => i.severity === 'error').length + result.ruleIssues.length + result.issues.errors + result.issues.warnings;
+  for (const [code, list] of byCode) {
+    if (list.length <= RULE_ISSUES_PER_CODE) continue;
+    const first = formatIssue(list[0]!).replace(/^\w+: /, '');
+    err.write(safeText(`${list[0]!.severity}: ${list.length} rules not used (${code}), e.g. ${first}; each one is listed with --format json`) + '\n');
+  }
+  const total = loadIssues.filter((i) => i.severity === 'error').length + ruleIssues.length + result.issues.errors + result.issues.warnings;
   if (total > shown.length) err.write(`… ${total - shown.length} more issue(s) not shown (see --format json, or raise --max-issues)\n`);
 }
 
@@ -128,13 +144,14 @@ export function register(program: Command): void {
       const maxIssues = Number(opts.maxIssues);
       if (!Number.isInteger(maxIssues) || maxIssues < 0) throw new UserError(`--max-issues must be a whole number, got "${opts.maxIssues}"`);
       for (const l of logs) if (!existsSync(l)) throw new UserError('log file not found', { file: l });
-      const rulePaths = opts.rules.length > 0 ? opts.rules : activeRulePaths(dataDirOf(cmd));
+      const dataDir = dataDirOf(cmd);
+      const rulePaths = opts.rules.length > 0 ? opts.rules : activeRulePaths(dataDir);
       for (const r of rulePaths) if (!existsSync(r)) throw new UserError('rule file or folder not found', { file: r });
       const pipeline = loadPipeline(opts.pipeline); // validates names/files before the long work
 
       const progress = createProgress('hunt');
       progress.update(0, undefined, 'loading rules');
-      const collection = await loadRules(rulePaths);
+      const collection = await loadRules(rulePaths, { cacheDir: existingCacheDir(dataDir) });
       const loadErrors = collection.issues.filter((i) => i.severity === 'error');
       if (collection.rules.length + collection.correlations.length === 0) {
         progress.done();

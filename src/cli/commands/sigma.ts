@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { UserError, formatPlace } from '../../common/errors.js';
-import { dataLayout } from '../../datadir/paths.js';
+import { dataLayout, existingCacheDir } from '../../datadir/paths.js';
 import { loadRules } from '../../sigma/rule/load.js';
 import { attackTagChecker, emptyLintConfig, lintCollection, readLintConfig, VALIDATORS, OFF_BY_DEFAULT, type AttackTagChecker, type LintFinding, type LintReport } from '../../sigma/lint/index.js';
 import { builtinPipelineNames, loadPipeline } from '../../sigma/pipeline/index.js';
@@ -84,7 +84,7 @@ export function register(program: Command): void {
       const config = opts.config ? readLintConfig(opts.config) : emptyLintConfig();
       const pipeline = loadPipeline(opts.pipeline);
       const attack = opts.attack ? await attackChecker(dataDir) : undefined;
-      const collection = await loadRules(targets);
+      const collection = await loadRules(targets, { cacheDir: existingCacheDir(dataDir) });
       const report = lintCollection(collection, {
         config,
         validators: [...opts.validators, ...opts.disable.flatMap((d) => d.split(',')).filter(Boolean).map((d) => (d.startsWith('-') ? d : `-${d}`))],

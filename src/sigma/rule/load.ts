@@ -7,8 +7,16 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Issue } from '../../common/errors.js';
 import { errorMessage } from '../../common/errors.js';
+import { RuleFileCache, type RuleCacheStats } from './cache.js';
 import { parseRuleText } from './parse.js';
 import type { RuleCollection } from './types.js';
+
+export interface LoadRulesOptions {
+  /** Keep parse results in this folder (see `cache.ts`); no caching when absent. */
+  cacheDir?: string | undefined;
+  /** Called with what the cache did (for `--verbose` output and benchmarks). */
+  onCache?: (stats: RuleCacheStats) => void;
+}
 
 /** Largest rule file read (bigger files get an issue): rule files are small; a huge one is a mistake or an attack. */
 const MAX_RULE_FILE_BYTES = 8 * 1024 * 1024;
@@ -55,10 +63,11 @@ export function loadRuleText(text: string, file: string): RuleCollection {
  * directly are read whatever their extension. (Synchronous reads: thousands of
  * small files load several times faster than with one await per file.)
  */
-export function loadRulesSync(paths: readonly string[]): RuleCollection {
+export function loadRulesSync(paths: readonly string[], opts: LoadRulesOptions = {}): RuleCollection {
   const issues: Issue[] = [];
   const files: string[] = [];
   for (const p of paths) collectFiles(p, files, issues, true);
+  const cache = opts.cacheDir !== undefined ? RuleFileCache.open(opts.cacheDir, paths) : undefined;
   const all: RuleCollection = { rules: [], correlations: [], filters: [], issues, files: 0 };
   for (const f of files) {
     let buf: Buffer;
@@ -78,11 +87,15 @@ export function loadRulesSync(paths: readonly string[]): RuleCollection {
       issues.push({ severity: 'error', code: 'binary', message: 'not a text file (contains NUL bytes)', place: { file: f } });
       continue;
     }
-    const one = loadRuleText(buf.toString('utf8'), f);
+    const one = cache ? cache.parse(f, buf, () => loadRuleText(buf.toString('utf8'), f)) : loadRuleText(buf.toString('utf8'), f);
     all.rules.push(...one.rules);
     all.correlations.push(...one.correlations);
     all.filters.push(...one.filters);
     issues.push(...one.issues);
+  }
+  if (cache) {
+    const stats = cache.save();
+    opts.onCache?.(stats);
   }
   // Duplicate ids make correlation references and filters ambiguous.
   const seen = new Map<string, string>();
@@ -97,6 +110,6 @@ export function loadRulesSync(paths: readonly string[]): RuleCollection {
 }
 
 /** Async form of `loadRulesSync` (same result). */
-export async function loadRules(paths: readonly string[]): Promise<RuleCollection> {
-  return loadRulesSync(paths);
+export async function loadRules(paths: readonly string[], opts: LoadRulesOptions = {}): Promise<RuleCollection> {
+  return loadRulesSync(paths, opts);
 }
