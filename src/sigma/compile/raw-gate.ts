@@ -60,6 +60,8 @@ function spellingSource(text: string): string | undefined {
  * backslash, then `u`) is not one.
  */
 export function hasOptionalEscape(text: string): boolean {
+  // two native searches settle most lines (Windows paths are full of `\\`); a hit may be `\\` + `u`, so then walk
+  if (!text.includes('\\u') && !text.includes('\\/')) return false;
   let i = text.indexOf('\\');
   while (i !== -1) {
     const c = text.charCodeAt(i + 1);
