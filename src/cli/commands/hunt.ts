@@ -86,7 +86,9 @@ function printIssues(result: HuntResult, loadIssues: Issue[], maxShown: number, 
   const byCode = new Map<string, Issue[]>();
   for (const i of result.ruleIssues) {
     const code = i.code ?? 'rule-issue';
-    byCode.set(code, [...(byCode.get(code) ?? []), i]);
+    const list = byCode.get(code);
+    if (list) list.push(i);
+    else byCode.set(code, [i]);
   }
   const ruleIssues = [...byCode.values()].flatMap((list) => (list.length > RULE_ISSUES_PER_CODE ? [] : list));
   const shown = [...loadIssues.filter((i) => i.severity === 'error'), ...ruleIssues, ...result.issues.samples].slice(0, maxShown);

@@ -87,14 +87,15 @@ export function loadRulesSync(paths: readonly string[], opts: LoadRulesOptions =
       issues.push({ severity: 'error', code: 'binary', message: 'not a text file (contains NUL bytes)', place: { file: f } });
       continue;
     }
-    const one = cache ? cache.parse(f, buf, () => loadRuleText(buf.toString('utf8'), f)) : loadRuleText(buf.toString('utf8'), f);
+    const parseFile = (): RuleCollection => loadRuleText(buf.toString('utf8'), f);
+    const one = cache ? cache.parse(f, buf, parseFile) : parseFile();
     all.rules.push(...one.rules);
     all.correlations.push(...one.correlations);
     all.filters.push(...one.filters);
     issues.push(...one.issues);
   }
   if (cache) {
-    const stats = cache.save();
+    const stats = cache.save(); // always saved, whether or not anyone asks for the stats
     opts.onCache?.(stats);
   }
   // Duplicate ids make correlation references and filters ambiguous.
