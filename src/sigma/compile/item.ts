@@ -12,8 +12,8 @@ import { base64, base64Offsets, bytesAsText, encodeText, windashNormalize, type 
 import { TIME_MODIFIERS } from '../modifiers/validate.js';
 import type { EventView } from './event.js';
 import { fieldSlot, scalarText, TEXT_SEPARATOR } from './event.js';
-import { MEMO_MAX_CHARS, type MemoBudget } from './literal-memo.js';
-import { regexMinLength } from './regex-length.js';
+import type { MemoBudget } from './literal-memo.js';
+import { regexMinLength, runLengthTest } from './regex-length.js';
 import { nativePrefilter } from './regex-native.js';
 import { compileAnyString, compileStringTest, requiredLiteral, type StringTest } from './strings.js';
 import { keywordRawGate } from './raw-gate.js';
@@ -430,6 +430,8 @@ function compileItemOnce(item: DetectionItem, fields: readonly string[] | null, 
       case 'regex': {
         const re = compileRegex(val.pattern, val.flags);
         const lit = regexLiteral(val.pattern);
+        const run = runLengthTest(val.pattern, val.flags);
+        if (run !== undefined) return { pred: (raw) => onValues(raw, (x) => { const t = scalarText(x); return t !== undefined && run(t); }), literals: undefined };
         // values shorter than any match are ruled out without running the matcher, and most others by a native regex
         const minLength = regexMinLength(val.pattern);
         const native = nativePrefilter(val.pattern, val.flags);
@@ -520,7 +522,7 @@ function compileItemOnce(item: DetectionItem, fields: readonly string[] | null, 
         ? (v) => one(v, f, slot)
         : (v) => {
             const raw = v.getSlot(slot, f);
-            if (typeof raw !== 'string' || raw.length > MEMO_MAX_CHARS) return one(v, f, slot);
+            if (typeof raw !== 'string' || !memo.admits(raw)) return one(v, f, slot);
             const known = memo.get(raw);
             if (known !== undefined) return known;
             const answer = one(v, f, slot);

@@ -15,7 +15,7 @@ import type { NeedLiteral } from './item.js';
 import { HitState, markAnchors } from './literal-hits.js';
 import { AffixIndex } from './literal-trie.js';
 import { chooseStep, fold, gramCode, GramScanner } from './literal-grams.js';
-import { MEMO_MAX_CHARS, type MemoBudget, type ScanMemo } from './literal-memo.js';
+import type { MemoBudget, ScanMemo } from './literal-memo.js';
 import { NEEDLE_MAX } from './literal-plan.js';
 
 export { HitState, fold, gramCode };
@@ -170,7 +170,7 @@ export class LiteralIndex {
       const e = this.fields[f]!;
       if (e.memo !== undefined) {
         const raw = view.getSlot(e.slot, e.name);
-        if (typeof raw === 'string' && raw.length <= MEMO_MAX_CHARS) {
+        if (typeof raw === 'string' && e.memo.admits(raw)) {
           if (e.memo.replay(raw, stamp, st)) continue;
           const s = view.lowerSlot(e.slot, e.name)!;
           let completed = false;

@@ -14,14 +14,41 @@
  * answer per string value is kept (`ItemMemo`); items with the same field,
  * modifiers and values share one compiled test and one memo across rules.
  *
- * Bounded: values longer than `MEMO_MAX_CHARS` are scanned every time (long
- * texts rarely repeat, and hashing one costs nearly as much as scanning it), and
- * all memos of a rule set share one budget; when it is spent they are all
- * emptied and fill again from what the stream holds now.
+ * Long values: many are unique (PowerShell's `ContextInfo`, Security-Datasets'
+ * `Message`: none of 23,148 repeats), but others repeat as often as short ones
+ * (a long `ParentCommandLine` comes with every child of that parent: 38 of the
+ * python-evtx recordings' 41 over 2,048 characters had been seen before, and
+ * 78 % of PowerShell `Payload` characters), and a repeat is worth remembering:
+ * hashing 2,500 characters natively costs a few per cent of scanning them.
+ * So a value over `MEMO_MAX_CHARS` is remembered only from its second sighting
+ * (`admits`: the first leaves a fingerprint of its length and sampled
+ * characters, which costs no full hash), and never above `MEMO_LONG_MAX_CHARS`.
+ * A fingerprint collision only admits a value early; answers always come from
+ * the full value as the key.
+ *
+ * Bounded: all memos of a rule set share one budget; when it is spent they
+ * are all emptied and fill again from what the stream holds now.
  */
 import { markPairs, type HitState } from './literal-hits.js';
 
+/** Values up to this length are remembered when first seen. */
 export const MEMO_MAX_CHARS = 2048;
+/** Longer values up to this length are remembered from their second sighting; longer ones never. */
+export const MEMO_LONG_MAX_CHARS = 65536;
+/** Fingerprints of long values seen once, per memo, before the set starts over. */
+const LONG_SEEN_MAX = 4096;
+/** Characters a long value's fingerprint samples (evenly spaced, plus both ends). */
+const FINGERPRINT_SAMPLES = 32;
+
+/** A cheap identity of a long value: its length and a hash of sampled characters (collisions are harmless). */
+function fingerprint(s: string): number {
+  const n = s.length;
+  let h = Math.imul(n, 0x9e3779b1);
+  const step = Math.max(1, Math.floor(n / FINGERPRINT_SAMPLES));
+  for (let i = 0; i < n; i += step) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  for (let i = Math.max(0, n - 8); i < n; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h;
+}
 /** Characters of keys plus anchors held by all memos of one rule set (≈ 2 bytes each): ~32 MiB. */
 export const MEMO_BUDGET = 16 * 1024 * 1024;
 /** What a remembered entry costs beyond its key and anchors (map slot, array header), in budget units. */
@@ -33,10 +60,22 @@ const ITEM_OVERHEAD = 24;
 /** Answers per string value, charged to the rule set's budget (the shared half of both memos). */
 abstract class ValueMemo<V> {
   protected readonly byValue = new Map<string, V>();
+  private readonly longSeen = new Set<number>();
   hits = 0;
   scans = 0;
 
   constructor(private readonly budget: MemoBudget) {}
+
+  /** Whether `raw` may be looked up and remembered (see the module comment on long values). */
+  admits(raw: string): boolean {
+    if (raw.length <= MEMO_MAX_CHARS) return true;
+    if (raw.length > MEMO_LONG_MAX_CHARS) return false;
+    const fp = fingerprint(raw);
+    if (this.longSeen.has(fp)) return true;
+    if (this.longSeen.size >= LONG_SEEN_MAX) this.longSeen.clear();
+    this.longSeen.add(fp);
+    return false;
+  }
 
   get size(): number {
     return this.byValue.size;
@@ -44,6 +83,7 @@ abstract class ValueMemo<V> {
 
   clear(): void {
     this.byValue.clear();
+    this.longSeen.clear();
   }
 
   protected store(raw: string, value: V, extraUnits: number): void {

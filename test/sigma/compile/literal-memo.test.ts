@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { compileRules, loadRuleText, type CompiledRuleSet } from '../../../src/sigma/index.js';
 import { loadPipeline } from '../../../src/sigma/pipeline/index.js';
-import { MEMO_MAX_CHARS } from '../../../src/sigma/compile/literal-memo.js';
+import { MEMO_LONG_MAX_CHARS, MEMO_MAX_CHARS, MemoBudget } from '../../../src/sigma/compile/literal-memo.js';
 import { rng } from '../../logs/mutate.js';
 
 let n = 0;
@@ -52,7 +52,8 @@ function events(count: number, seed: number): Record<string, unknown>[] {
     const e: Record<string, unknown> = { Channel: 'Microsoft-Windows-Sysmon/Operational', EventID: 1, Image: pick(IMAGES), CommandLine: pick(LINES) };
     if (r() < 0.8) e.ParentImage = pick(IMAGES);
     if (r() < 0.05) e.CommandLine = 12345; // not a string: scanned, not remembered
-    if (r() < 0.05) e.CommandLine = `${pick(LINES)} ${'x'.repeat(MEMO_MAX_CHARS)}`; // too long to remember
+    if (r() < 0.05) e.CommandLine = `${pick(LINES)} ${'x'.repeat(MEMO_MAX_CHARS)}`; // long: remembered from its second sighting
+    if (r() < 0.02) e.CommandLine = `${pick(LINES)} ${'y'.repeat(MEMO_LONG_MAX_CHARS)}`; // too long to remember
     out.push(e);
   }
   return out;
@@ -84,4 +85,19 @@ test('memos change no match: repeated values, values too long or not strings, a 
   assert.equal(s.resets, 0);
   const t = tiny.memoStats()!;
   assert.ok(t.resets > 10, `the tiny budget is spent again and again: ${JSON.stringify(t)}`);
+});
+
+test('long values are remembered from their second sighting, values over the long limit never', () => {
+  const budget = new MemoBudget();
+  const memo = budget.itemMemo();
+  assert.equal(memo.admits('short value'), true, 'short values at once');
+  const long = `powershell -enc ${'A'.repeat(MEMO_MAX_CHARS)}`;
+  assert.equal(memo.admits(long), false, 'a long value seen once is not looked up');
+  assert.equal(memo.admits(long.slice(0, -1) + 'B'), false, 'nor another long value of the same length');
+  assert.equal(memo.admits(`${long}`), true, 'the same long value again is');
+  const huge = 'x'.repeat(MEMO_LONG_MAX_CHARS + 1);
+  assert.equal(memo.admits(huge), false);
+  assert.equal(memo.admits(huge), false, 'values over the long limit never are');
+  memo.clear();
+  assert.equal(memo.admits(long), false, 'a cleared memo forgets what it saw once');
 });

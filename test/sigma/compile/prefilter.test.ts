@@ -11,7 +11,8 @@ import assert from 'node:assert/strict';
 import { compileRules, loadRuleText, type CompiledRuleSet } from '../../../src/sigma/index.js';
 import { loadPipeline } from '../../../src/sigma/pipeline/index.js';
 import { fired } from './fired.js';
-import { regexMinLength } from '../../../src/sigma/compile/regex-length.js';
+import { regexMinLength, runLengthTest } from '../../../src/sigma/compile/regex-length.js';
+import { rng } from '../../logs/mutate.js';
 import { RE2JS } from 're2js';
 
 function rules(body: string): CompiledRuleSet {
@@ -135,6 +136,29 @@ test('regex minimum length: exact for known syntax, 0 (no filtering) for anythin
     for (const s of samples) {
       const m = re.matcher(s);
       while (m.find()) assert.ok(m.group(0)!.length >= regexMinLength(p), `${p} matched ${JSON.stringify(m.group(0))} in ${JSON.stringify(s)}`);
+    }
+  }
+});
+
+test('run-only patterns (.{n,} and kin) are answered by counting, exactly as re2js answers them', () => {
+  const patterns = ['.{5,}', '(.){5,}', '(?:.){5}', '.{5,7}', '(?s).{5,}', '.{1,}', '.{0,}'];
+  for (const p of ['.{5,}a', 'a.{5,}', '[^x]{5,}', '.{5,}|b', '.+', '(?i).{5,}']) assert.equal(runLengthTest(p, { s: false }), undefined, `${p} is not run-only`);
+  const r = rng(11);
+  // newlines, carriage returns, surrogate pairs, lone surrogates and plain letters, around the length bound
+  const parts = ['a', 'b', '\n', '\r', '\u{1F600}', '\ud800', '\udc00', 'λ', ' '];
+  const values: string[] = ['', 'abcd', 'abcde', 'ab\ncde', 'abcde\n', '\n\nabcde', '\u{1F600}'.repeat(4), '\u{1F600}'.repeat(5), 'a'.repeat(3000)];
+  for (let k = 0; k < 600; k++) {
+    let v = '';
+    const len = Math.floor(r() * 14);
+    for (let i = 0; i < len; i++) v += parts[Math.floor(r() * parts.length)];
+    values.push(v);
+  }
+  for (const p of patterns) {
+    for (const s of [false, true]) {
+      const run = runLengthTest(p, { s });
+      assert.ok(run, `${p} is run-only`);
+      const re = RE2JS.compile(p, s ? RE2JS.DOTALL : 0);
+      for (const v of values) assert.equal(run(v), re.matcher(v).find(), `${p}${s ? ' (s)' : ''} on ${JSON.stringify(v)}`);
     }
   }
 });
