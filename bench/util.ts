@@ -1,5 +1,5 @@
 /** Shared helpers for benchmarks and evaluations: data location, timing, memory. */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -16,7 +16,18 @@ export function sharedDataDir(): string {
 }
 
 /** Peak resident set size of this process so far, in MiB. */
+/**
+ * Peak resident memory of this process. On Linux from `VmHWM` (per address space, so it starts afresh at exec):
+ * `getrusage`'s maxRSS carries the parent's peak across fork + exec, so a bench child spawned by a parent that
+ * held a 2 GB corpus reported 2 GB for every phase.
+ */
 export function peakRssMiB(): number {
+  try {
+    const m = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (m) return Number(m[1]) / 1024;
+  } catch {
+    // not Linux: fall through
+  }
   return process.resourceUsage().maxRSS / 1024;
 }
 
