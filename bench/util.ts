@@ -15,10 +15,9 @@ export function sharedDataDir(): string {
   return dir;
 }
 
-/** Peak resident set size of this process so far, in MiB. */
 /**
- * Peak resident memory of this process. On Linux from `VmHWM` (per address space, so it starts afresh at exec):
- * `getrusage`'s maxRSS carries the parent's peak across fork + exec, so a bench child spawned by a parent that
+ * Peak resident set size of this process so far, in MiB. On Linux from `VmHWM` (per address space, so it
+ * starts afresh at exec): `getrusage`'s maxRSS carries the parent's peak across fork + exec, so a bench child spawned by a parent that
  * held a 2 GB corpus reported 2 GB for every phase.
  */
 export function peakRssMiB(): number {

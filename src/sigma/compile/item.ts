@@ -429,9 +429,9 @@ function compileItemOnce(item: DetectionItem, fields: readonly string[] | null, 
       }
       case 'regex': {
         const re = compileRegex(val.pattern, val.flags);
-        const lit = regexLiteral(val.pattern);
         const run = runLengthTest(val.pattern, val.flags);
         if (run !== undefined) return { pred: (raw) => onValues(raw, (x) => { const t = scalarText(x); return t !== undefined && run(t); }), literals: undefined };
+        const lit = regexLiteral(val.pattern);
         // values shorter than any match are ruled out without running the matcher, and most others by a native regex
         const minLength = regexMinLength(val.pattern);
         const native = nativePrefilter(val.pattern, val.flags);

@@ -40,6 +40,14 @@ const LONG_SEEN_MAX = 4096;
 /** Characters a long value's fingerprint samples (evenly spaced, plus both ends). */
 const FINGERPRINT_SAMPLES = 32;
 
+/** Characters of keys plus anchors held by all memos of one rule set (≈ 2 bytes each): ~32 MiB. */
+export const MEMO_BUDGET = 16 * 1024 * 1024;
+/** What a remembered entry costs beyond its key and anchors (map slot, array header), in budget units. */
+const ENTRY_OVERHEAD = 48;
+const NONE = new Int32Array(0);
+/** The same for an item's remembered answer. */
+const ITEM_OVERHEAD = 24;
+
 /** A cheap identity of a long value: its length and a hash of sampled characters (collisions are harmless). */
 function fingerprint(s: string): number {
   const n = s.length;
@@ -49,13 +57,6 @@ function fingerprint(s: string): number {
   for (let i = Math.max(0, n - 8); i < n; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
   return h;
 }
-/** Characters of keys plus anchors held by all memos of one rule set (≈ 2 bytes each): ~32 MiB. */
-export const MEMO_BUDGET = 16 * 1024 * 1024;
-/** What a remembered entry costs beyond its key and anchors (map slot, array header), in budget units. */
-const ENTRY_OVERHEAD = 48;
-const NONE = new Int32Array(0);
-/** The same for an item's remembered answer. */
-const ITEM_OVERHEAD = 24;
 
 /** Answers per string value, charged to the rule set's budget (the shared half of both memos). */
 abstract class ValueMemo<V> {
