@@ -165,8 +165,14 @@ export class GramScanner {
   private nodeAt: Int32Array = new Int32Array(0);
   private nodeA0: Int32Array = new Int32Array(0);
   private nodeA1: Int32Array = new Int32Array(0);
-  /** Stamp of the event in which a node was last verified present (each literal counts once per event). */
+  /**
+   * Scan (`scanEpoch`) in which a node was last verified present: each literal counts once per scanned text.
+   * Per text, not per event: a text's scan may be recorded and replayed alone in another event
+   * (`literal-memo.ts`), so it must find every literal it holds even when an earlier text of the same
+   * event (another line of the same value) had it.
+   */
   private nodeStamp: Uint32Array = new Uint32Array(0);
+  private scanEpoch = 0;
   private anchorUnit: Int32Array = new Int32Array(0);
   private anchorClause: Int32Array = new Int32Array(0);
   private listNodes: Int32Array = new Int32Array(0);
@@ -314,22 +320,23 @@ export class GramScanner {
   clear(): void {
     this.wide?.clear();
     this.nodeStamp.fill(0);
+    this.scanEpoch = 0;
   }
 
   /** Node `id`'s literal is present: count its clauses. */
   private hitNode(id: number, stamp: number, st: HitState): void {
-    this.nodeStamp[id] = stamp;
+    this.nodeStamp[id] = this.scanEpoch;
     markAnchors(st, stamp, this.anchorUnit, this.anchorClause, this.nodeA0[id]!, this.nodeA1[id]!);
   }
 
   /** Verify the nodes of list range [l0, l1) at position `i` of `s`; count the clauses of those present. */
   private probe(l0: number, l1: number, s: string, i: number, stamp: number, st: HitState): void {
-    const { listNodes, nodeStamp, nodeLit, nodeAt, nodeA0, nodeA1, anchorUnit, anchorClause } = this;
+    const { listNodes, nodeStamp, nodeLit, nodeAt, nodeA0, nodeA1, anchorUnit, anchorClause, scanEpoch } = this;
     const { clauseHit, unitCount, unitEpoch, unitClauses } = st;
     const n = s.length;
     for (let k = l0; k < l1; k++) {
       const id = listNodes[k]!;
-      if (nodeStamp[id] === stamp) continue;
+      if (nodeStamp[id] === scanEpoch) continue;
       const lit = nodeLit[id]!;
       const start = i - nodeAt[id]!;
       const len = lit.length;
@@ -337,7 +344,7 @@ export class GramScanner {
       let j = 0;
       while (j < len && s.charCodeAt(start + j) === lit.charCodeAt(j)) j++;
       if (j < len) continue;
-      nodeStamp[id] = stamp;
+      nodeStamp[id] = scanEpoch;
       const rec = st.recording;
       if (rec !== null) for (let a = nodeA0[id]!; a < nodeA1[id]!; a++) rec.push(anchorUnit[a]!, anchorClause[a]!);
       for (let a = nodeA0[id]!; a < nodeA1[id]!; a++) {
@@ -423,13 +430,18 @@ export class GramScanner {
 
   /** Mark the literals of the field present in `s`. */
   scan(s: string, stamp: number, st: HitState): void {
+    this.scanEpoch = (this.scanEpoch + 1) >>> 0;
+    if (this.scanEpoch === 0) {
+      this.nodeStamp.fill(0);
+      this.scanEpoch = 1;
+    }
     loadCodes(s);
     // Presence is all the prefilter needs: short literals are native `includes` each (one tight loop per
     // gram width keeps the scan loops small; a loop testing every width at once runs several times slower).
     const short = this.shortIds;
     for (let k = 0; k < short.length; k++) {
       const id = short[k]!;
-      if (this.nodeStamp[id] !== stamp && s.includes(this.nodeLit[id]!)) this.hitNode(id, stamp, st);
+      if (this.nodeStamp[id] !== this.scanEpoch && s.includes(this.nodeLit[id]!)) this.hitNode(id, stamp, st);
     }
     if (this.l1s !== undefined || this.l2s !== undefined) this.scanTiny(s, stamp, st);
     if (this.t3 !== undefined) this.scan3(s, this.t3, stamp, st);

@@ -8,8 +8,13 @@
  *  - substring literals: native `includes` when the field has few, else the
  *    gram scanner (`literal-grams.ts`).
  * Per event each field's lowercased value is checked once; a unit becomes a
- * candidate when every one of its indexed clauses has a hit.
+ * candidate when every one of its indexed clauses has a hit. What a value's
+ * check found is remembered per value (`literal-memo.ts`); a long value with
+ * newlines, on a field with substring literals only, is checked and
+ * remembered line by line (`scanLines`), since its lines repeat where the
+ * value as a whole may not.
  */
+import { Buffer } from 'node:buffer';
 import { fieldSlot, type EventView } from './event.js';
 import type { NeedLiteral } from './item.js';
 import { HitState, markAnchors } from './literal-hits.js';
@@ -83,7 +88,16 @@ interface FieldEntry {
   needles: Needles | undefined;
   /** Scan results per string value (`literal-memo.ts`); absent when the rule set compiles without memos. */
   memo: ScanMemo | undefined;
+  /** Whether long values may be scanned line by line (`scanLines`): substring literals only, none with a newline. */
+  byLine: boolean;
 }
+
+/**
+ * Values at least this long that hold a newline are scanned (and remembered) line by line. PowerShell 4103's
+ * `ContextInfo` (5,000 characters on Security-Datasets) is never repeated as a whole, because its
+ * `Sequence Number` line counts up, while its other lines repeat from event to event of a session.
+ */
+export const LINE_SCAN_MIN_CHARS = 512;
 
 export class LiteralIndex {
   private readonly fields: FieldEntry[] = [];
@@ -107,7 +121,7 @@ export class LiteralIndex {
     let short = false;
     const entry = (f: string): FieldEntry => {
       let e = byName.get(f);
-      if (!e) byName.set(f, (e = { name: f, slot: fieldSlot(f), affix: undefined, grams: undefined, needles: undefined, memo: memos?.scanMemo() }));
+      if (!e) byName.set(f, (e = { name: f, slot: fieldSlot(f), affix: undefined, grams: undefined, needles: undefined, memo: memos?.scanMemo(), byLine: false }));
       return e;
     };
     for (const u of units) {
@@ -148,6 +162,9 @@ export class LiteralIndex {
     }
     for (const e of byName.values()) {
       e.affix?.finish();
+      // exact-position literals need the whole value; a substring literal without a newline is in a value
+      // exactly when it is in one of its lines
+      e.byLine = e.memo !== undefined && e.affix === undefined && ![...(substrings.get(e.name)?.keys() ?? [])].some((l) => l.includes('\n'));
       this.fields.push(e);
     }
     this.hasShortLiterals = short;
@@ -170,24 +187,61 @@ export class LiteralIndex {
       const e = this.fields[f]!;
       if (e.memo !== undefined) {
         const raw = view.getSlot(e.slot, e.name);
-        if (typeof raw === 'string' && e.memo.admits(raw)) {
-          if (e.memo.replay(raw, stamp, st)) continue;
-          const s = view.lowerSlot(e.slot, e.name)!;
-          let completed = false;
-          e.memo.record(st);
-          try {
-            scanText(e, s, stamp, st);
-            completed = true;
-          } finally {
-            e.memo.remember(raw, st, completed);
+        if (typeof raw === 'string') {
+          if (e.byLine && raw.length >= LINE_SCAN_MIN_CHARS && raw.includes('\n')) {
+            scanLines(e, e.memo, raw, stamp, st);
+            continue;
           }
-          continue;
+          if (e.memo.admits(raw)) {
+            if (!e.memo.replay(raw, stamp, st)) scanRemembering(e, e.memo, view.lowerSlot(e.slot, e.name)!, raw, stamp, st);
+            continue;
+          }
         }
       }
       const count = view.scanTextsOf(e.slot, e.name, texts);
       for (let t = 0; t < count; t++) scanText(e, texts[t]!, stamp, st);
     }
   }
+}
+
+/** Scan `lower` (a new value's lowercase form) and remember the anchors found under `key` (the value). */
+function scanRemembering(e: FieldEntry, memo: ScanMemo, lower: string, key: string, stamp: number, st: HitState): void {
+  let completed = false;
+  memo.record(st);
+  try {
+    scanText(e, lower, stamp, st);
+    completed = true;
+  } finally {
+    memo.remember(key, st, completed);
+  }
+}
+
+/**
+ * A long value with newlines, line by line, each line through the memo. Lowercasing line by line equals
+ * lowercasing the value: the one context-dependent mapping (final sigma) does not look across a newline.
+ */
+function scanLines(e: FieldEntry, memo: ScanMemo, raw: string, stamp: number, st: HitState): void {
+  const n = raw.length;
+  let start = 0;
+  while (start < n) {
+    let end = raw.indexOf('\n', start);
+    if (end === -1) end = n;
+    if (end > start) {
+      const line = raw.slice(start, end);
+      if (!memo.admits(line)) scanText(e, line.toLowerCase(), stamp, st);
+      else if (!memo.replay(line, stamp, st)) scanRemembering(e, memo, line.toLowerCase(), detached(line), stamp, st);
+    }
+    start = end + 1;
+  }
+}
+
+/**
+ * A copy of `s` that does not keep the string it was sliced from alive: V8 represents a slice of 13 or more
+ * characters as a view into its parent, so a remembered line would hold the whole 5,000-character value.
+ * The UTF-16LE round trip is exact for every code unit, lone surrogates included.
+ */
+function detached(s: string): string {
+  return s.length < 13 ? s : Buffer.from(s, 'utf16le').toString('utf16le');
 }
 
 function scanText(e: FieldEntry, s: string, stamp: number, st: HitState): void {
