@@ -228,7 +228,7 @@ function scanLines(e: FieldEntry, memo: ScanMemo, raw: string, stamp: number, st
     if (end === -1) end = n;
     if (end > start) {
       const line = raw.slice(start, end);
-      if (!memo.admits(line)) scanText(e, line.toLowerCase(), stamp, st);
+      if (!memo.admits(line, detached)) scanText(e, line.toLowerCase(), stamp, st);
       else if (!memo.replay(line, stamp, st)) scanRemembering(e, memo, line.toLowerCase(), detached(line), stamp, st);
     }
     start = end + 1;

@@ -98,7 +98,11 @@ abstract class ValueMemo<V> {
   constructor(private readonly budget: MemoBudget) {}
 
   /** Whether `raw` may be looked up and remembered (see the module comment on long values). */
-  admits(raw: string): boolean {
+  /**
+   * `keep`: the form of `raw` to hold while waiting for its second sighting, when `raw` is a slice of a
+   * larger string that should not be kept alive with it (`literal-index.ts`, lines of a long value).
+   */
+  admits(raw: string, keep?: (s: string) => string): boolean {
     if (raw.length <= MEMO_MAX_CHARS) return true;
     if (raw.length > MEMO_LONG_MAX_CHARS) return false;
     const fp = fingerprint(raw);
@@ -110,7 +114,7 @@ abstract class ValueMemo<V> {
       this.longSeen.clear();
       this.longSeenChars = 0;
     }
-    this.longSeen.set(fp, raw);
+    this.longSeen.set(fp, keep === undefined ? raw : keep(raw));
     this.longSeenChars += raw.length - (seen?.length ?? 0);
     return false;
   }
