@@ -316,13 +316,6 @@ export class GramScanner {
     this.buildShort.length = 0;
   }
 
-  /** After the epoch counter wraps: forget every stamp. */
-  clear(): void {
-    this.wide?.clear();
-    this.nodeStamp.fill(0);
-    this.scanEpoch = 0;
-  }
-
   /** Node `id`'s literal is present: count its clauses. */
   private hitNode(id: number, stamp: number, st: HitState): void {
     this.nodeStamp[id] = this.scanEpoch;

@@ -101,7 +101,6 @@ export const LINE_SCAN_MIN_CHARS = 512;
 
 export class LiteralIndex {
   private readonly fields: FieldEntry[] = [];
-  private readonly gramFields: GramScanner[] = [];
   private readonly texts: string[] = [];
   /** Whether some literal is shorter than 3 characters (the raw-line prefilter cannot see those). */
   readonly hasShortLiterals: boolean;
@@ -157,7 +156,6 @@ export class LiteralIndex {
         e.grams = new GramScanner(chooseStep([...lits.keys()].map((l) => l.length)));
         for (const [lit, anchors] of lits) for (const [u, c] of anchors) e.grams.add(lit, u, c, gramCount);
         e.grams.finish();
-        this.gramFields.push(e.grams);
       }
     }
     for (const e of byName.values()) {
@@ -173,11 +171,6 @@ export class LiteralIndex {
   /** A 3-gram of every literal of 3+ characters (for the raw-line prefilter). */
   gramCodes(): number[] {
     return [...this.rawGrams];
-  }
-
-  /** After the epoch counter wraps: forget every stamp. */
-  clear(): void {
-    for (const f of this.gramFields) f.clear();
   }
 
   /** Check the event's values of this group's fields; candidates go to `st.hits`. */

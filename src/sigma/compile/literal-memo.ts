@@ -97,9 +97,8 @@ abstract class ValueMemo<V> {
 
   constructor(private readonly budget: MemoBudget) {}
 
-  /** Whether `raw` may be looked up and remembered (see the module comment on long values). */
   /**
-   * `keep`: the form of `raw` to hold while waiting for its second sighting, when `raw` is a slice of a
+   * Whether `raw` may be looked up and remembered (see the module comment on long values). `keep`: the form of `raw` to hold while waiting for its second sighting, when `raw` is a slice of a
    * larger string that should not be kept alive with it (`literal-index.ts`, lines of a long value).
    */
   admits(raw: string, keep?: (s: string) => string): boolean {
@@ -110,12 +109,13 @@ abstract class ValueMemo<V> {
     // compared in full: values that differ only where the fingerprint does not look (a counter inside a
     // long text) are not repeats, and admitting them would spend the budget on values never seen again
     if (seen === raw) return true;
+    if (seen !== undefined) this.longSeenChars -= seen.length;
     if (this.longSeen.size >= LONG_SEEN_MAX || this.longSeenChars + raw.length > LONG_SEEN_MAX_CHARS) {
       this.longSeen.clear();
       this.longSeenChars = 0;
     }
     this.longSeen.set(fp, keep === undefined ? raw : keep(raw));
-    this.longSeenChars += raw.length - (seen?.length ?? 0);
+    this.longSeenChars += raw.length;
     return false;
   }
 

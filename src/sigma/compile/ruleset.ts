@@ -463,7 +463,6 @@ export function compileRules(input: RuleCollection | readonly SigmaRule[], optio
     if (epoch === 0) {
       state.clear();
       ruleSeen.fill(0);
-      for (const ix of allIndexes) ix.clear();
       epoch = 1;
     }
     candidateCount = 0;
