@@ -18,7 +18,8 @@ export const EVTX_MAGIC = 'ElfFile\0';
 /** Default cap on one line (or one JSON value in a JSON stream): 16 MiB. */
 export const DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024;
 
-const CHUNK_BYTES = 1024 * 1024;
+/** Bytes per read of a plain file (gunzip output comes in smaller chunks). */
+export const READ_CHUNK_BYTES = 1024 * 1024;
 
 export type IssueSink = (issue: Issue) => void;
 
@@ -57,7 +58,7 @@ export interface ByteStreamOptions {
  * (code `gzip`) after yielding everything that could be decompressed.
  */
 export async function* byteChunks(path: string, gzip: boolean, opts: ByteStreamOptions = {}): AsyncGenerator<Buffer> {
-  const file = createReadStream(path, { highWaterMark: CHUNK_BYTES });
+  const file = createReadStream(path, { highWaterMark: READ_CHUNK_BYTES });
   let source: Readable = file;
   if (gzip) {
     const gunzip = createGunzip({ chunkSize: 256 * 1024 });
@@ -96,6 +97,27 @@ export async function* byteChunks(path: string, gzip: boolean, opts: ByteStreamO
   } finally {
     file.destroy();
     source.destroy();
+  }
+}
+
+/**
+ * A plain file's bytes as chunks read into one buffer that is reused: each
+ * chunk is valid only until the next is requested. For a consumer that copies
+ * what it keeps and allocates little else (the parallel hunt's block
+ * splitter): there, a fresh buffer per chunk is external memory that only a
+ * full collection would release, as no young-generation collections happen.
+ */
+export async function* reusedChunks(path: string, size = READ_CHUNK_BYTES): AsyncGenerator<Buffer> {
+  const fh = await open(path, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(size);
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, 0, size, null);
+      if (bytesRead === 0) return;
+      yield buf.subarray(0, bytesRead);
+    }
+  } finally {
+    await fh.close();
   }
 }
 

@@ -37,4 +37,6 @@ export interface TaskResult {
   /** Block tasks: lines in the block. */
   lines: number;
   issues: IssueSnapshot;
+  /** Block tasks: the block's memory, transferred back for reuse (`BlockBuffers`). */
+  block?: Uint8Array;
 }

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { startModuleWorker } from '../../common/worker.js';
 import type { Issue } from '../../common/errors.js';
-import { DEFAULT_MAX_LINE_BYTES } from '../../logs/io.js';
+import { DEFAULT_MAX_LINE_BYTES, READ_CHUNK_BYTES, reusedChunks } from '../../logs/io.js';
 import { readRecords } from '../../logs/read.js';
 import type { LogRecord } from '../../logs/record.js';
 import type { RuleRef } from '../compile/types.js';
@@ -21,6 +21,7 @@ import { hunt as engineHunt } from '../engine.js';
 import { compareRows, eventRow, type TimelineRow } from '../output/timeline.js';
 import { prepareRules, serializeSpec, type RuleSetSpec } from './compile.js';
 import type { MemoStats } from '../compile/literal-memo.js';
+import { BlockBuffers } from './block-buffers.js';
 import { IssueLog, type IssueSnapshot } from './issues.js';
 import type { TaskInput, TaskMessage, TaskResult, WorkerInit, WorkerReady } from './protocol.js';
 import { keyFieldsOf, newCounters, scanFile, sniffFile, type ScanContext, type ScanCounters } from './scan.js';
@@ -357,7 +358,10 @@ async function huntParallel(
         const sniffed = await sniffFile(f.path, { onIssue: (i) => issues.add(i), counters });
         if (sniffed.container === 'jsonl') {
           split = true;
-          done.push((await splitJsonl(f.path, sniffed.chunks, pool, throttle, opt.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES, rows, stats, issues, report)).finished);
+          // a plain file is read again from the start into one reused buffer (the splitter copies what it keeps)
+          if (!sniffed.compressed) await sniffed.chunks.close();
+          const chunks = sniffed.compressed ? sniffed.chunks : reusedChunks(f.path);
+          done.push((await splitJsonl(f.path, chunks, pool, throttle, opt.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES, rows, stats, issues, report)).finished);
         } else await sniffed.chunks.close();
       }
       if (!split) {
@@ -401,6 +405,8 @@ async function splitJsonl(
   report: () => void,
 ): Promise<{ finished: Promise<void> }> {
   let chain: Promise<void> = Promise.resolve();
+  // pooled blocks fit a whole chunk plus a carried partial line of up to as much again; the throttle bounds how many are out
+  const buffers = new BlockBuffers(2 * READ_CHUNK_BYTES, pool.workers.length * 3 + 2);
   let baseLine = 0;
   let baseOffset = 0;
   const merge = (res: Promise<TaskResult> | { skipped: number }, bytes: number): void => {
@@ -439,11 +445,18 @@ async function splitJsonl(
     });
     chain.catch(() => undefined); // awaited by the caller; this only marks it handled
   };
-  const dispatch = async (block: Buffer): Promise<void> => {
+  /** Send the carried partial line followed by `data` as one block, in memory reused across blocks. */
+  const dispatch = async (head: Uint8Array | undefined, data: Uint8Array): Promise<void> => {
     await throttle();
-    const copy = new Uint8Array(block.length);
-    copy.set(block);
-    merge(pool.run({ type: 'block', file, block: copy }, [copy.buffer]), block.length);
+    const n = (head?.length ?? 0) + data.length;
+    const block = buffers.take(n);
+    if (head) block.set(head);
+    block.set(data, head?.length ?? 0);
+    const done = pool.run({ type: 'block', file, block }, [block.buffer as ArrayBuffer]).then((r) => {
+      if (r.block) buffers.give(r.block.buffer as ArrayBuffer);
+      return r;
+    });
+    merge(done, n);
   };
   let carry: Buffer | undefined;
   let skipping = false;
@@ -462,19 +475,21 @@ async function splitJsonl(
       skipped = 0;
       data = data.subarray(nl + 1);
     }
-    if (carry) {
-      data = Buffer.concat([carry, data]);
+    const last = data.lastIndexOf(0x0a);
+    if (last === -1) {
+      // no line ends in this chunk: it all extends the partial line
+      carry = carry ? Buffer.concat([carry, data]) : Buffer.from(data);
+    } else {
+      await dispatch(carry, data.subarray(0, last + 1));
+      carry = last + 1 < data.length ? Buffer.from(data.subarray(last + 1)) : undefined;
+    }
+    if (carry && carry.length > maxLine) {
+      skipping = true;
+      skipped = carry.length;
       carry = undefined;
     }
-    const last = data.lastIndexOf(0x0a);
-    const rest = last === -1 ? data : data.subarray(last + 1);
-    if (last !== -1) await dispatch(data.subarray(0, last + 1));
-    if (rest.length > maxLine) {
-      skipping = true;
-      skipped = rest.length;
-    } else if (rest.length > 0) carry = Buffer.from(rest);
   }
   if (skipping) merge({ skipped }, skipped);
-  else if (carry) await dispatch(carry);
+  else if (carry) await dispatch(undefined, carry);
   return { finished: chain };
 }

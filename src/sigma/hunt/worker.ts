@@ -40,5 +40,7 @@ async function run(msg: TaskMessage): Promise<void> {
     issues.add({ severity: 'error', code: 'internal', message: `scan failed: ${err instanceof Error ? err.message : String(err)}`, place: { file: msg.type === 'file' ? msg.path : msg.file } });
   }
   const result: TaskResult = { type: 'done', id: msg.id, rows: ctx.rows, counters: ctx.counters, lines, issues: issues.snapshot() };
-  port.postMessage(result);
+  // the block's memory goes back to the runner for its next block (nothing here keeps a view of it: lines were decoded to strings)
+  if (msg.type === 'block') port.postMessage({ ...result, block: msg.block }, [msg.block.buffer as ArrayBuffer]);
+  else port.postMessage(result);
 }

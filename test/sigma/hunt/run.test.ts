@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { loadRules } from '../../../src/sigma/rule/load.js';
 import { runHunt, type HuntResult } from '../../../src/sigma/hunt/index.js';
 import { repoRoot, sharedData, tempDir } from '../../helpers.js';
@@ -46,6 +47,40 @@ test('worker threads (whole files and line blocks) find exactly what one thread 
     const counted = await runHunt([big], { collection, pipeline: [], threads: 2, splitMinBytes: 1, countOnly: true });
     assert.equal(counted.rows.length, 0);
     assert.equal(counted.stats.detections, 300 * 5);
+  } finally {
+    dir.cleanup();
+  }
+});
+
+test('line blocks across workers: a line longer than a pooled block is matched, one over the cap is reported at its line, plain and gzip alike', { timeout: 120_000 }, async () => {
+  const dir = tempDir();
+  try {
+    const collection = await loadRules([join(RULES, 'proc_whoami.yml')]);
+    const sample = readFileSync(SAMPLE, 'utf8');
+    const whoami = sample.split('\n').find((l) => l.includes('whoami.exe'))!;
+    // 3 MiB: over the 2 MiB pooled block, under the 5 MiB cap below; 6 MiB: over the cap
+    const long = whoami.replace(/^\{/, `{"Pad": "${'x'.repeat(3 * 1024 * 1024)}", `);
+    const huge = whoami.replace(/^\{/, `{"Pad": "${'y'.repeat(6 * 1024 * 1024)}", `);
+    const text = sample.repeat(40) + long + '\n' + sample.repeat(10) + huge + '\n' + sample.repeat(10);
+    const plain = join(dir.path, 'mixed.jsonl');
+    writeFileSync(plain, text);
+    const gz = join(dir.path, 'mixed.jsonl.gz');
+    writeFileSync(gz, gzipSync(text));
+    const lines = text.split('\n');
+    const longLine = lines.indexOf(long) + 1;
+    const hugeLine = lines.indexOf(huge) + 1;
+    const opts = { collection, pipeline: [], maxLineBytes: 5 * 1024 * 1024 };
+    const one = await runHunt([plain], { ...opts, threads: 1 });
+    assert.ok(one.rows.some((r) => r.source?.line === longLine), 'the long line is matched');
+    const tooLong = (r: HuntResult) => r.issues.samples.filter((i) => i.code === 'line-too-long').map((i) => i.place?.line);
+    assert.deepEqual(tooLong(one), [hugeLine]);
+    for (const file of [plain, gz]) {
+      const blocks = await runHunt([file], { ...opts, threads: 2, splitMinBytes: 1 });
+      assert.equal(blocks.stats.threads, 2);
+      assert.deepEqual(keys(blocks).map((k) => k.slice(file.length)), keys(one).map((k) => k.slice(plain.length)), file);
+      assert.equal(blocks.stats.events, one.stats.events);
+      assert.deepEqual(tooLong(blocks), [hugeLine], file);
+    }
   } finally {
     dir.cleanup();
   }
