@@ -354,8 +354,7 @@ async function huntParallel(
       const splitMin = opt.splitMinBytes ?? 16 * 1024 * 1024;
       let split = false;
       if (f.size >= splitMin) {
-        const counters = { compressedBytes: 0, bytes: 0 };
-        const sniffed = await sniffFile(f.path, { onIssue: (i) => issues.add(i), counters });
+        const sniffed = await sniffFile(f.path, { onIssue: (i) => issues.add(i) });
         if (sniffed.container === 'jsonl') {
           split = true;
           // a plain file is read again from the start into one reused buffer (the splitter copies what it keeps)
