@@ -29,6 +29,8 @@ export interface CalibrateOptions {
    */
   thresholds?: 'pairs' | 'cv';
   onFile?: (file: LabelledFile, done: number, total: number) => void;
+  /** Where the encoded TTP index is kept (`index-cache.ts`). */
+  indexCacheDir?: string;
   onIssue?: (i: Issue) => void;
 }
 
@@ -36,7 +38,7 @@ export async function calibrate(o: CalibrateOptions): Promise<{ calibration: Cal
   const info = new TechniqueInfo(o.kb);
   const train = labelledFiles(o.kb, join(o.referenceDir, 'logs')).filter((f) => f.split === 'train');
   if (train.length === 0) throw new Error(`no labelled training files under ${join(o.referenceDir, 'logs')}`);
-  const matcher = buildMatcher(o.model.model, o.kb);
+  const matcher = buildMatcher(o.model.model, o.kb, [], o.indexCacheDir ? { cache: { dir: o.indexCacheDir, modelHash: o.model.header.paramSha256 } } : {});
   const collected = await collectUnits(train, {
     info,
     matcher,

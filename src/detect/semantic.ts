@@ -13,7 +13,8 @@
  */
 import type { KnowledgeBase } from '../kb/index.js';
 import { LOG_TOWER, type EmbedModel } from '../embed/model.js';
-import { buildTechniqueIndex, rankTechniques } from '../embed/semantic-search.js';
+import { encodeTechniqueIndex, rankTechniques, techniqueIndexItems } from '../embed/semantic-search.js';
+import { cachedTechniqueIndex, type IndexCacheStats } from './index-cache.js';
 import type { VectorIndex } from '../embed/vector/vector-index.js';
 import type { IntelEntry } from './intel.js';
 import { ProjectedSearch, type ProjectedState } from './projected-search.js';
@@ -171,8 +172,19 @@ export class SemanticMatcher {
 }
 
 /** The TTP index (technique texts, procedure examples, report intelligence) and a matcher over it. */
-export function buildMatcher(model: EmbedModel, kb: KnowledgeBase, intel: readonly IntelEntry[] = [], opts: SemanticMatcherOptions = {}): SemanticMatcher {
-  const index = buildTechniqueIndex(model, kb, { extra: intel.map((e) => ({ id: e.id, text: e.text, technique: e.technique, source: 'report' })) });
+export interface BuildMatcherOptions extends SemanticMatcherOptions {
+  /** Keep the encoded index in this cache folder (`index-cache.ts`); `modelHash` is the model's parameter SHA-256. */
+  cache?: { dir: string; modelHash: string };
+  /** Told whether the index came from the cache. */
+  onIndexCache?: (stats: IndexCacheStats) => void;
+}
+
+export function buildMatcher(model: EmbedModel, kb: KnowledgeBase, intel: readonly IntelEntry[] = [], opts: BuildMatcherOptions = {}): SemanticMatcher {
+  const items = techniqueIndexItems(kb, { extra: intel.map((e) => ({ id: e.id, text: e.text, technique: e.technique, source: 'report' })) });
   const reports = new Map(intel.map((e) => [e.id, e.report]));
-  return new SemanticMatcher(model, index, reports, opts);
+  const { cache, onIndexCache, ...matcherOpts } = opts;
+  if (!cache || items.length === 0 || (matcherOpts.search ?? 'projected') !== 'projected' || matcherOpts.projected) return new SemanticMatcher(model, encodeTechniqueIndex(model, items), reports, matcherOpts);
+  const built = cachedTechniqueIndex(model, cache.modelHash, items, cache.dir);
+  if (built.stats) onIndexCache?.(built.stats);
+  return new SemanticMatcher(model, built.index, reports, { ...matcherOpts, ...(built.index.size > 0 ? { projected: built.projected } : {}) });
 }

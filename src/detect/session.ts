@@ -35,6 +35,8 @@ export interface SessionOptions {
   pipeline?: readonly string[];
   /** How rule files load (the data dir's parsed-rule cache); default: parsed, no cache. */
   ruleLoad?: LoadRulesOptions;
+  /** Where the encoded TTP index is kept (`index-cache.ts`, the data dir's cache folder); default: built, no cache. */
+  indexCacheDir?: string;
   intelPaths?: readonly string[];
   mode?: ScoreMode;
   topK?: number;
@@ -93,7 +95,7 @@ export async function openSession(o: SessionOptions): Promise<DetectSession> {
     // the rules first: started workers compile them while this thread builds the index
     const rules = o.rulePaths.length ? await loadRuleTable(o.rulePaths, info, o.pipeline ?? [], o.ruleLoad ?? {}) : undefined;
     workers?.sendRules(rules && ruleSpecBytes(rules));
-    const matcher = buildMatcher(model.model, o.kb, intel);
+    const matcher = buildMatcher(model.model, o.kb, intel, o.indexCacheDir ? { cache: { dir: o.indexCacheDir, modelHash: model.header.paramSha256 } } : {});
     const mode = o.mode ?? (rules ? 'fused' : 'semantic');
     const scorer = new UnitScorer(calibration, info, rules?.rules ?? [], { mode, ...(o.topK !== undefined ? { topK: o.topK } : {}), ...(o.minScore !== undefined ? { minScore: o.minScore } : {}) });
     return {

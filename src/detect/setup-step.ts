@@ -74,6 +74,7 @@ export const calibrationStep: PostSetupStep = {
       model,
       rules,
       referenceDir: reference,
+      indexCacheDir: ctx.layout.cacheDir,
       onFile: (f, done, total) => stage.update(done, total, 'training files'),
     });
     writeCalibration(out, result.calibration);

@@ -54,28 +54,45 @@ export interface TechniqueIndexOptions extends VectorIndexOptions {
   extra?: { id: string; text: string; technique: string; source: string }[];
 }
 
-/** An index of technique texts (and procedure examples) encoded with the text tower. */
-export function buildTechniqueIndex(model: EmbedModel, kb: KnowledgeBase, opts: TechniqueIndexOptions = {}): VectorIndex {
-  const index = new VectorIndex(model.dim, opts);
-  const vec = new Float32Array(model.dim);
-  const add = (text: string, entry: IndexEntry) => {
-    model.encode(text, TEXT_TOWER, vec);
-    index.add(vec, entry);
-  };
+/** One entry of a technique index and the text it is encoded from. */
+export interface TechniqueIndexItem {
+  text: string;
+  entry: IndexEntry;
+}
+
+/** What a technique index holds, in order, before encoding: cheap, so a cache can key on it (`src/detect/index-cache.ts`). */
+export function techniqueIndexItems(kb: KnowledgeBase, opts: Pick<TechniqueIndexOptions, 'procedures' | 'extra'> = {}): TechniqueIndexItem[] {
+  const items: TechniqueIndexItem[] = [];
   for (const t of kb.techniques) {
     const text = techniqueText(kb, t.id);
-    if (text) add(text, { id: t.id, meta: { technique: t.id, tactics: t.tactics, platforms: t.platforms, source: 'technique', text: t.name } });
+    if (text) items.push({ text, entry: { id: t.id, meta: { technique: t.id, tactics: t.tactics, platforms: t.platforms, source: 'technique', text: t.name } } });
   }
   if (opts.procedures ?? true) {
     for (const p of kb.procedures) {
       const t = kb.technique(p.techniqueId);
       const text = plainText(p.description);
-      add(text, { id: p.stixId, meta: { technique: p.techniqueId, tactics: t?.tactics ?? [], platforms: t?.platforms ?? [], source: 'procedure', text: text.slice(0, 200) } });
+      items.push({ text, entry: { id: p.stixId, meta: { technique: p.techniqueId, tactics: t?.tactics ?? [], platforms: t?.platforms ?? [], source: 'procedure', text: text.slice(0, 200) } } });
     }
   }
   for (const e of opts.extra ?? []) {
     const t = kb.technique(e.technique);
-    add(e.text, { id: e.id, meta: { technique: e.technique, tactics: t?.tactics ?? [], platforms: t?.platforms ?? [], source: e.source, text: e.text.slice(0, 200) } });
+    items.push({ text: e.text, entry: { id: e.id, meta: { technique: e.technique, tactics: t?.tactics ?? [], platforms: t?.platforms ?? [], source: e.source, text: e.text.slice(0, 200) } } });
+  }
+  return items;
+}
+
+/** The items encoded with the text tower into an index. */
+export function encodeTechniqueIndex(model: EmbedModel, items: readonly TechniqueIndexItem[], opts: VectorIndexOptions = {}): VectorIndex {
+  const index = new VectorIndex(model.dim, opts);
+  const vec = new Float32Array(model.dim);
+  for (const { text, entry } of items) {
+    model.encode(text, TEXT_TOWER, vec);
+    index.add(vec, entry);
   }
   return index;
+}
+
+/** An index of technique texts (and procedure examples) encoded with the text tower. */
+export function buildTechniqueIndex(model: EmbedModel, kb: KnowledgeBase, opts: TechniqueIndexOptions = {}): VectorIndex {
+  return encodeTechniqueIndex(model, techniqueIndexItems(kb, opts), opts);
 }

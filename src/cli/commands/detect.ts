@@ -197,13 +197,15 @@ export function register(program: Command): void {
       const kb = await loadKnowledgeBase({ dataDir });
       // workers start now and compile the rules while this thread builds the TTP index
       const workerCount = Math.min(plannedThreads(expanded.files, { threads }), expanded.files.length) - 1;
+      const cacheDir = existingCacheDir(dataDir);
       const session = await openSession({
         ...(workerCount > 0 ? { workers: { count: workerCount, kb: { dataDir } } } : {}),
         kb,
         modelPath,
         calibrationPath,
         rulePaths,
-        ruleLoad: { cacheDir: existingCacheDir(dataDir) },
+        ruleLoad: { cacheDir },
+        ...(cacheDir ? { indexCacheDir: cacheDir } : {}),
         pipeline: opts.pipeline,
         intelPaths: opts.intel,
         ...(opts.semanticOnly || !opts.sigma ? { mode: 'semantic' as const } : {}),
@@ -278,8 +280,9 @@ export function register(program: Command): void {
       progress.update(0, undefined, 'loading');
       const kb = await loadKnowledgeBase({ dataDir });
       const model = loadModel(modelPath);
-      const rules = opts.sigma ? await loadRuleTable(activeRulePaths(dataDir), new TechniqueInfo(kb), [], { cacheDir: existingCacheDir(dataDir) }) : undefined;
-      const result = await calibrate({ kb, model, rules, referenceDir: ref, thresholds: opts.thresholds, ...(topK !== undefined ? { topK } : {}), onFile: (f, done, total) => progress.update(done, total, `files · ${base(f.file)}`) });
+      const cacheDir = existingCacheDir(dataDir);
+      const rules = opts.sigma ? await loadRuleTable(activeRulePaths(dataDir), new TechniqueInfo(kb), [], { cacheDir }) : undefined;
+      const result = await calibrate({ kb, model, rules, referenceDir: ref, ...(cacheDir ? { indexCacheDir: cacheDir } : {}), thresholds: opts.thresholds, ...(topK !== undefined ? { topK } : {}), onFile: (f, done, total) => progress.update(done, total, `files · ${base(f.file)}`) });
       progress.done();
       const out = opts.out ? resolve(opts.out) : defaultCalibrationPath(layout.modelsDir);
       writeCalibration(out, result.calibration);

@@ -63,6 +63,19 @@ export class VectorIndex {
     this.efSearch = options.efSearch ?? 96;
   }
 
+  /**
+   * An index over rows that are already unit vectors (`vectors` of another index, e.g. from a cache), taken
+   * as they are: `add` would normalise them again, and a second rounding can change the last bit.
+   */
+  static fromUnitRows(dim: number, rows: Float32Array, entries: readonly IndexEntry[], options: VectorIndexOptions = {}): VectorIndex {
+    if (rows.length !== entries.length * dim) throw new Error(`${rows.length} numbers are not ${entries.length} rows of ${dim}`);
+    const index = new VectorIndex(dim, options);
+    index.matrix = new Float32Array(Math.max(dim * 1024, rows.length));
+    index.matrix.set(rows);
+    for (const e of entries) index.entries.push(e);
+    return index;
+  }
+
   get size(): number {
     return this.entries.length;
   }

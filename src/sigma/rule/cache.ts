@@ -13,11 +13,10 @@
  * go first.
  */
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readCacheFile, realPath, writeCache, type CacheMiss } from '../../common/cache-file.js';
+import { codeFingerprint, evictCacheFiles, readCacheFile, realPath, touchCacheFile, writeCache, type CacheMiss } from '../../common/cache-file.js';
 import type { RuleCollection } from './types.js';
 
 /** Bump when the cached layout changes (the parser's own changes are caught by the fingerprint). */
@@ -50,21 +49,15 @@ let fingerprintMemo: string | null | undefined;
 /** The parser's source files (this folder, conditions, modifiers) and the YAML library's version; null when unreadable. */
 function parserFingerprint(): string | null {
   if (fingerprintMemo !== undefined) return fingerprintMemo;
+  const here = dirname(fileURLToPath(import.meta.url));
+  const code = codeFingerprint([here, join(here, '..', 'condition'), join(here, '..', 'modifiers')]);
+  let yamlVersion: unknown;
   try {
-    const here = dirname(fileURLToPath(import.meta.url));
-    const h = createHash('sha256');
-    for (const dir of [here, join(here, '..', 'condition'), join(here, '..', 'modifiers')]) {
-      for (const name of readdirSync(dir).sort()) {
-        if (!/\.(?:ts|js|mjs)$/.test(name) || name.endsWith('.d.ts')) continue;
-        h.update(name).update('\0').update(readFileSync(join(dir, name))).update('\0');
-      }
-    }
-    const yamlVersion = (createRequire(import.meta.url)('yaml/package.json') as { version?: unknown }).version;
-    h.update(`yaml@${String(yamlVersion)}`);
-    fingerprintMemo = h.digest('hex');
+    yamlVersion = (createRequire(import.meta.url)('yaml/package.json') as { version?: unknown }).version;
   } catch {
-    fingerprintMemo = null;
+    yamlVersion = undefined;
   }
+  fingerprintMemo = code === null || yamlVersion === undefined ? null : createHash('sha256').update(code).update(`yaml@${String(yamlVersion)}`).digest('hex');
   return fingerprintMemo;
 }
 
@@ -119,39 +112,8 @@ export class RuleFileCache {
     const changed = this.parsed > 0 || this.used.size !== this.stored.size || this.miss !== undefined;
     let written = false;
     if (changed) written = writeCache(this.file, this.key, this.used, this.cacheDir);
-    else touch(this.file);
-    if (written) evictOldCaches(this.cacheDir, this.file);
+    else touchCacheFile(this.file);
+    if (written) evictCacheFiles(this.cacheDir, PREFIX, MAX_RULE_CACHES, this.file);
     return { file: this.file, ...(this.miss ? { miss: this.miss } : {}), hits: this.hits, parsed: this.parsed, written };
   }
-}
-
-function touch(file: string): void {
-  try {
-    const now = new Date();
-    utimesSync(file, now, now);
-  } catch {
-    // read-only cache dir: the LRU order is only a hint
-  }
-}
-
-function evictOldCaches(cacheDir: string, keep: string): void {
-  let names: string[];
-  try {
-    names = readdirSync(cacheDir).filter((n) => n.startsWith(PREFIX) && n.endsWith('.v8'));
-  } catch {
-    return;
-  }
-  if (names.length <= MAX_RULE_CACHES) return;
-  const byAge = names
-    .map((n) => {
-      const path = join(cacheDir, n);
-      try {
-        return { path, mtime: statSync(path).mtimeMs };
-      } catch {
-        return { path, mtime: 0 };
-      }
-    })
-    .filter((f) => f.path !== keep)
-    .sort((a, b) => a.mtime - b.mtime);
-  for (const f of byAge.slice(0, names.length - MAX_RULE_CACHES)) rmSync(f.path, { force: true });
 }
