@@ -4,6 +4,7 @@
  * caller (the event side is lowercased once per event and field).
  */
 import type { StringPart } from '../rule/types.js';
+import { isLargeList, LiteralSet } from './literal-set.js';
 
 export type StringTest =
   | { kind: 'eq'; text: string }
@@ -139,6 +140,11 @@ export function alternation(texts: readonly string[], anchor: '' | '^'): RegExp 
   return new RegExp(`${anchor}(?:${texts.map(escapeRegex).join('|')})`);
 }
 
+/** One test for many prefixes or substrings: a native alternation, or buckets when the pattern would be huge (`literal-set.ts`). */
+function manyLiterals(texts: readonly string[], anchored: boolean): { test(s: string): boolean } {
+  return isLargeList(texts) ? new LiteralSet(texts, anchored) : alternation(texts, anchored ? '^' : '');
+}
+
 /** A predicate true when the value passes any of the tests (same result as trying each with `testString`). */
 export function compileAnyString(tests: readonly StringTest[]): (s: string) => boolean {
   const eq = new Set<string>();
@@ -153,8 +159,8 @@ export function compileAnyString(tests: readonly StringTest[]): (s: string) => b
     else if (t.kind === 'contains') contains.push(t.text);
     else globs.push(t);
   }
-  const prefixRe = prefix.length >= ALTERNATION_MIN ? alternation(prefix, '^') : undefined;
-  const containsRe = contains.length >= ALTERNATION_MIN ? alternation(contains, '') : undefined;
+  const prefixRe = prefix.length >= ALTERNATION_MIN ? manyLiterals(prefix, true) : undefined;
+  const containsRe = contains.length >= ALTERNATION_MIN ? manyLiterals(contains, false) : undefined;
   return (s) => {
     if (eq.size > 0 && eq.has(s)) return true;
     if (prefixRe !== undefined) {
