@@ -37,8 +37,8 @@ interface PendingAction {
   verb: string;
   object: string;
   source: SourceLocation;
-  /** Tokens other than `verb:object` (script blocks give several). */
-  tokens?: string[];
+  /** Tokens other than `verb:object` (script blocks give several); undefined, not absent, when there are none (`action`). */
+  tokens: string[] | undefined;
 }
 
 // a spawn reads better with the program's name than with its whole abstracted path
@@ -244,9 +244,15 @@ const fileVerb: Partial<Record<EventKind, string>> = {
   registry_delete: 'regdelete',
 };
 
-/** An event's action (a plain function, not a closure per event: closures cost an allocation and, under tsx, a `__name` call each). */
-function action(ev: NormalizedEvent, time: number, object: string, verb: string): PendingAction {
-  return { time, kind: ev.kind, verb, object, source: ev.source };
+/**
+ * An event's action (a plain function, not a closure per event: closures cost an allocation and, under tsx, a
+ * `__name` call each). Every action has the same six fields in the same order, `tokens` undefined when there are
+ * none: actions made as `{ ...action(…), tokens }` each got a hidden class of their own in V8 (2,050 maps, one per
+ * PowerShell or task action, in one Security-Datasets file's open window), which made the sort and the rendering
+ * megamorphic and every such action a few hundred bytes larger for the collector to copy.
+ */
+function action(ev: NormalizedEvent, time: number, object: string, verb: string, tokens?: string[]): PendingAction {
+  return { time, kind: ev.kind, verb, object, source: ev.source, tokens };
 }
 
 /** The abstracted action of one (non-creation) event, or undefined when it says nothing. */
@@ -297,7 +303,7 @@ function describe(ev: NormalizedEvent, time: number): PendingAction | undefined 
       const name = o.task?.name ? abstractTaskName(o.task.name) : 'task';
       const tokens = [`task:${name}`];
       if (o.task?.command) for (const t of commandLineTokens(o.task.command, undefined, 6)) tokens.push(`taskcmd:${t}`);
-      return { ...action(ev, time, name, 'task'), tokens };
+      return action(ev, time, name, 'task', tokens);
     }
     case 'service_install': {
       const s = o.service;
@@ -311,7 +317,7 @@ function describe(ev: NormalizedEvent, time: number): PendingAction | undefined 
     case 'powershell_script': {
       const cmdlets = scriptCmdlets(o.script ?? '');
       const object = cmdlets.length ? cmdlets.join(',') : 'script';
-      return { ...action(ev, time, object, 'script'), tokens: cmdlets.length ? cmdlets.map((c) => `script:${c}`) : ['script:block'] };
+      return action(ev, time, object, 'script', cmdlets.length ? cmdlets.map((c) => `script:${c}`) : ['script:block']);
     }
     case 'wmi': {
       const first = o.script ? commandLineTokens(o.script, undefined, 1)[0] : undefined;
