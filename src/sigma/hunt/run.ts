@@ -23,13 +23,14 @@ import { prepareRules, serializeSpec, type RuleSetSpec } from './compile.js';
 import type { MemoStats } from '../compile/literal-memo.js';
 import { BlockBuffers } from './block-buffers.js';
 import { IssueLog, type IssueSnapshot } from './issues.js';
+import { estimatedInputText, PARALLEL_MIN_TEXT_BYTES } from './input-size.js';
 import type { TaskInput, TaskMessage, TaskResult, WorkerInit, WorkerReady } from './protocol.js';
 import { keyFieldsOf, newCounters, scanFile, sniffFile, type ScanContext, type ScanCounters } from './scan.js';
 
 export interface HuntRunOptions extends RuleSetSpec {
-  /** Worker threads: a number (1 = this thread only) or 'auto' (both cores for inputs over `parallelMinBytes`). */
+  /** Worker threads: a number (1 = this thread only) or 'auto' (every core, up to 8, for inputs of `parallelMinBytes` or more). */
   threads?: number | 'auto';
-  /** Inputs smaller than this (total) are hunted on this thread under 'auto'. Default 32 MiB. */
+  /** Under 'auto', inputs with less text than this (gzip counted decompressed, `input-size.ts`) are hunted on this thread. Default 1 GiB. */
   parallelMinBytes?: number;
   /** JSON Lines files at least this big are split into blocks across workers. Default 16 MiB. */
   splitMinBytes?: number;
@@ -100,18 +101,19 @@ export async function expandLogPaths(paths: readonly string[], onIssue: (i: Issu
   return out;
 }
 
-function resolveThreads(opt: HuntRunOptions, totalBytes: number, hasCorrelations: boolean): number {
+async function resolveThreads(opt: HuntRunOptions, files: ReadonlyArray<{ path: string; size: number }>, hasCorrelations: boolean): Promise<number> {
   if (hasCorrelations) return 1;
   const cores = Math.max(1, availableParallelism());
   if (typeof opt.threads === 'number') return Math.max(1, Math.min(opt.threads, 64));
-  return totalBytes >= (opt.parallelMinBytes ?? 32 * 1024 * 1024) ? Math.min(cores, 8) : 1;
+  if (cores === 1) return 1;
+  return (await estimatedInputText(files)) >= (opt.parallelMinBytes ?? PARALLEL_MIN_TEXT_BYTES) ? Math.min(cores, 8) : 1;
 }
 
 export async function runHunt(logPaths: readonly string[], opt: HuntRunOptions): Promise<HuntResult> {
   const issues = new IssueLog(opt.maxIssueSamples ?? 1000);
   const files = await expandLogPaths(logPaths, (i) => issues.add(i));
   const inputBytes = files.reduce((s, f) => s + f.size, 0);
-  const threads = resolveThreads(opt, inputBytes, opt.collection.correlations.length > 0);
+  const threads = await resolveThreads(opt, files, opt.collection.correlations.length > 0);
   const started = performance.now();
   const stats: HuntStats = { ...newCounters(), files: files.length, inputBytes, threads, compileMs: 0, scanMs: 0 };
   const rows: TimelineRow[] = [];
