@@ -2,8 +2,9 @@
  * Parsed rule files kept in the data dir's cache folder, so a hunt does not
  * spend seconds re-parsing thousands of YAML files that have not changed.
  *
- * One cache file per set of rule paths (the SigmaHQ folders of a data dir are
- * one set, `--rules mine/` another, so they do not evict each other); inside,
+ * One cache file per set of rule paths and parser (the SigmaHQ folders of a
+ * data dir are one set, `--rules mine/` another, and the built and the
+ * source-run parser are two parsers, so they do not evict each other); inside,
  * each rule file's parse result under its path and the SHA-256 of its bytes.
  * A file is always read and hashed: an edited file is parsed again even when
  * its size and mtime did not change, the others come from the cache. The key
@@ -80,7 +81,10 @@ export class RuleFileCache {
     const fingerprint = parserFingerprint();
     if (fingerprint === null) return undefined;
     const roots = paths.map((p) => realPath(resolve(p)));
-    const name = createHash('sha256').update(roots.join('\0')).digest('hex').slice(0, 16);
+    // the parser's fingerprint is in the name, not only in the key: the `dist` build and the sources run under tsx
+    // are different code (so different fingerprints), and with one file per path set each run of the other would
+    // find the file stale and rewrite it (~2 s of YAML parsing every time a developer alternates them)
+    const name = createHash('sha256').update(roots.join('\0')).update('\0').update(fingerprint).digest('hex').slice(0, 16);
     const file = join(cacheDir, `${PREFIX}${name}.v8`);
     const key = JSON.stringify({ format: RULE_CACHE_FORMAT, kind: 'sigma-rules', parser: fingerprint, roots });
     const read = readCacheFile<Map<string, Entry>>(file, key);

@@ -7,7 +7,11 @@ import { inspect } from 'node:util';
 import { loadRulesSync, type RuleCacheStats } from '../../../src/sigma/index.js';
 import { MAX_RULE_CACHES } from '../../../src/sigma/rule/cache.js';
 import { ACTIVE_SIGMA_RULE_FOLDERS } from '../../../src/datadir/paths.js';
-import { hasSharedData, sharedData, tempDir } from '../../helpers.js';
+import { hasSharedData, repoRoot, sharedData, tempDir } from '../../helpers.js';
+import { spawnSync } from 'node:child_process';
+import { pathToFileURL } from 'node:url';
+
+const DIST_SIGMA = join(repoRoot, 'dist', 'sigma', 'index.js');
 
 function ruleText(title: string, image: string): string {
   return `title: ${title}
@@ -117,6 +121,35 @@ test(`different rule paths get their own cache files, at most ${MAX_RULE_CACHES}
     const { collection, stats } = loadWithStats([join(tmp.path, 'rules0')], join(notADir, 'cache'));
     assert.equal(stats.written, false);
     assert.equal(collection.rules.length, 1);
+  } finally {
+    tmp.cleanup();
+  }
+});
+
+test('the built parser (dist/) and the sources keep their own cache files: alternating them parses nothing the second time', { skip: !existsSync(DIST_SIGMA) && 'dist/ not built (npm ci builds it)' }, () => {
+  const tmp = tempDir();
+  try {
+    const rules = join(tmp.path, 'rules');
+    mkdirSync(rules);
+    writeFileSync(join(rules, 'a.yml'), ruleText('First', '\\a.exe'));
+    writeFileSync(join(rules, 'b.yml'), ruleText('Second', '\\b.exe'));
+    const cache = join(tmp.path, 'cache');
+    // the built loader, in a process of its own (plain JavaScript, no tsx)
+    const fromDist = (): RuleCacheStats => {
+      const script = `import { loadRulesSync } from ${JSON.stringify(pathToFileURL(DIST_SIGMA).href)};
+        let s; loadRulesSync([${JSON.stringify(rules)}], { cacheDir: ${JSON.stringify(cache)}, onCache: (x) => (s = x) });
+        process.stdout.write(JSON.stringify(s));`;
+      const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      return JSON.parse(r.stdout) as RuleCacheStats;
+    };
+    assert.equal(loadWithStats([rules], cache).stats.parsed, 2);
+    assert.equal(fromDist().parsed, 2, 'the built parser is other code: it does not trust the sources’ results');
+    const again = loadWithStats([rules], cache).stats;
+    assert.deepEqual([again.parsed, again.hits], [0, 2], 'the sources’ cache file survived the built run');
+    const distAgain = fromDist();
+    assert.deepEqual([distAgain.parsed, distAgain.hits], [0, 2]);
+    assert.equal(readdirSync(cache).filter((n) => n.endsWith('.v8')).length, 2);
   } finally {
     tmp.cleanup();
   }
