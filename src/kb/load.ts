@@ -8,8 +8,8 @@ import { resolve } from 'node:path';
 import { UserError } from '../common/errors.js';
 import { dataLayout } from '../datadir/paths.js';
 import { buildModel } from './build-model.js';
-import { readCache, writeCache } from '../common/cache-file.js';
-import { cacheKey, cachePath, sourceFile } from './cache.js';
+import { evictCacheFiles, readCache, touchCacheFile, writeCache } from '../common/cache-file.js';
+import { cacheKey, cachePath, cachePrefix, kbCodeFingerprint, MAX_KB_CACHES, sourceFile } from './cache.js';
 import { KnowledgeBase } from './knowledge-base.js';
 import type { KbData } from './model.js';
 import { readJsonFile, readStixBundle } from './read-bundle.js';
@@ -59,12 +59,13 @@ export function loadKnowledgeBaseSync(bundlePath: string, opts: LoadOptions = {}
   const indexFile = indexPath ? sourceFile(indexPath) : undefined;
   if (indexPath && !indexFile) throw new UserError('ATT&CK index not found', { file: indexPath });
 
-  const cacheDir = opts.cacheDir ? resolve(opts.cacheDir) : undefined;
+  const cacheDir = opts.cacheDir && kbCodeFingerprint() !== null ? resolve(opts.cacheDir) : undefined;
   const modelKey = cacheKey('model', [bundleFile, indexFile]);
   let data: KbData | undefined;
   if (cacheDir) data = readCache<KbData>(cachePath(cacheDir, path, 'model'), modelKey);
   let stats: LoadStats;
   if (data) {
+    touchCacheFile(cachePath(cacheDir!, path, 'model')); // recently used: eviction takes the others first
     stats = { from: 'cache', ms: 0 };
   } else {
     const index = indexPath ? readAttackIndex(indexPath) : undefined;
@@ -74,7 +75,11 @@ export function loadKnowledgeBaseSync(bundlePath: string, opts: LoadOptions = {}
       throw new UserError('the STIX bundle holds no ATT&CK tactics or techniques', { file: path }, 'pass the ATT&CK Enterprise STIX bundle (enterprise-attack.json)');
     }
     stats = { from: 'bundle', ms: 0 };
-    if (cacheDir) stats.cacheWritten = writeCache(cachePath(cacheDir, path, 'model'), modelKey, data, cacheDir);
+    if (cacheDir) {
+      const file = cachePath(cacheDir, path, 'model');
+      stats.cacheWritten = writeCache(file, modelKey, data, cacheDir);
+      if (stats.cacheWritten) evictCacheFiles(cacheDir, cachePrefix('model'), MAX_KB_CACHES, file);
+    }
   }
   const kb = new KnowledgeBase(data);
   kb.searchProvider = (k) => {
@@ -84,13 +89,15 @@ export function loadKnowledgeBaseSync(bundlePath: string, opts: LoadOptions = {}
     const snap = readCache<TechniqueSearchSnapshot>(file, key);
     if (snap) {
       try {
-        return TechniqueSearch.fromSnapshot(k, snap);
+        const search = TechniqueSearch.fromSnapshot(k, snap);
+        touchCacheFile(file);
+        return search;
       } catch {
         // fall through: rebuild
       }
     }
     const built = TechniqueSearch.build(k);
-    writeCache(file, key, built.toSnapshot(), cacheDir);
+    if (writeCache(file, key, built.toSnapshot(), cacheDir)) evictCacheFiles(cacheDir, cachePrefix('search'), MAX_KB_CACHES, file);
     return built;
   };
   stats.ms = performance.now() - started;

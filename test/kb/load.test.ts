@@ -1,11 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, readdirSync, symlinkSync, utimesSync, writeFileSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, symlinkSync, utimesSync, writeFileSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 import { UserError } from '../../src/common/errors.js';
 import { dataLayout } from '../../src/datadir/paths.js';
 import { lastLoad, loadKnowledgeBase, loadKnowledgeBaseFromFile } from '../../src/kb/index.js';
-import { tempDir } from '../helpers.js';
+import { MAX_KB_CACHES } from '../../src/kb/cache.js';
+import { repoRoot, tempDir } from '../helpers.js';
 import { mini20, mini21, miniIndex, notStix, truncated } from './fixture.js';
 
 test('STIX 2.0 bundle: version from index.json, tactics in matrix order, counts of active objects', async () => {
@@ -214,6 +217,46 @@ test('cache: a bundle reached through a symlinked folder shares the real path\'s
     await loadKnowledgeBaseFromFile(join(dir.path, 'linked', 'attack.json'), { indexPath: miniIndex, cacheDir });
     assert.equal(lastLoad.stats!.from, 'cache');
     assert.equal(readdirSync(cacheDir).filter((f) => f.startsWith('kb-model-')).length, 1, 'one entry, not one per path');
+  } finally {
+    dir.cleanup();
+  }
+});
+
+const DIST_KB = join(repoRoot, 'dist', 'kb', 'index.js');
+
+test('cache: the built code (dist/) and the sources keep a model file each, so alternating them loads from the cache; at most MAX_KB_CACHES per kind', { skip: !existsSync(DIST_KB) && 'dist/ not built (npm ci builds it)' }, async () => {
+  const dir = tempDir();
+  try {
+    const cacheDir = join(dir.path, 'cache');
+    const bundle = join(dir.path, 'attack.json');
+    copyFileSync(mini20, bundle);
+    const fromDist = (): string => {
+      const script = `import { loadKnowledgeBaseFromFile, lastLoad } from ${JSON.stringify(pathToFileURL(DIST_KB).href)};
+        await loadKnowledgeBaseFromFile(${JSON.stringify(bundle)}, { indexPath: ${JSON.stringify(miniIndex)}, cacheDir: ${JSON.stringify(cacheDir)} });
+        process.stdout.write(lastLoad.stats.from);`;
+      const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      return r.stdout;
+    };
+    const fromSources = async (): Promise<string> => {
+      await loadKnowledgeBaseFromFile(bundle, { indexPath: miniIndex, cacheDir });
+      return lastLoad.stats!.from;
+    };
+    assert.equal(await fromSources(), 'bundle');
+    assert.equal(fromDist(), 'bundle', 'other code: the sources’ model is not trusted');
+    assert.equal(await fromSources(), 'cache');
+    assert.equal(fromDist(), 'cache');
+    assert.equal(readdirSync(cacheDir).filter((f) => f.startsWith('kb-model-')).length, 2);
+
+    // other bundles add files up to the cap; the one just used stays
+    for (let i = 0; i < MAX_KB_CACHES + 2; i++) {
+      const other = join(dir.path, `attack${i}.json`);
+      copyFileSync(mini20, other);
+      await loadKnowledgeBaseFromFile(other, { indexPath: miniIndex, cacheDir });
+    }
+    assert.equal(readdirSync(cacheDir).filter((f) => f.startsWith('kb-model-')).length, MAX_KB_CACHES);
+    await loadKnowledgeBaseFromFile(join(dir.path, `attack${MAX_KB_CACHES + 1}.json`), { indexPath: miniIndex, cacheDir });
+    assert.equal(lastLoad.stats!.from, 'cache');
   } finally {
     dir.cleanup();
   }
