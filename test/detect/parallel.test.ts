@@ -9,13 +9,15 @@
  * start on copies of the same file at once both encode it.)
  */
 import assert from 'node:assert/strict';
-import { copyFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { EmbedModel, initParams, type ModelConfig } from '../../src/embed/model.js';
 import { loadModel, saveModel } from '../../src/embed/model-file.js';
 import { writeCalibration } from '../../src/detect/calibration/model.js';
-import { openSession, runSession } from '../../src/detect/session.js';
+import { openSession, plannedThreads, runSession } from '../../src/detect/session.js';
 import { sharedData, tempDir } from '../helpers.js';
 import { ATTACK_LOG, BENIGN_LOG, handSetCalibration, sharedKb } from './helpers.js';
 
@@ -61,6 +63,28 @@ test('one thread and two worker threads with a shared semantic cache give the sa
     // the cache saved work in both: the copies repeat the first files' texts
     assert.ok(one.report.stats.encoded < one.report.stats.sequences / 2, `${one.report.stats.encoded} of ${one.report.stats.sequences}`);
     assert.ok(two.report.stats.encoded < (2 * two.report.stats.sequences) / 3, `${two.report.stats.encoded} of ${two.report.stats.sequences}`);
+  } finally {
+    dir.cleanup();
+  }
+});
+
+test("threads 'auto' counts gzip input decompressed and stays on one thread below the threshold", () => {
+  const dir = tempDir();
+  try {
+    const text = readFileSync(ATTACK_LOG, 'utf8').repeat(100);
+    const a = join(dir.path, 'a.jsonl.gz');
+    const b = join(dir.path, 'b.jsonl.gz');
+    writeFileSync(a, gzipSync(text));
+    writeFileSync(b, gzipSync(text));
+    const files = [a, b];
+    const compressed = statSync(a).size + statSync(b).size;
+    const textBytes = 2 * Buffer.byteLength(text);
+    const cores = Math.max(1, Math.min(2, availableParallelism()));
+    assert.equal(plannedThreads(files, { threads: 'auto', parallelMinBytes: Math.floor((compressed + textBytes) / 2) }), cores);
+    assert.equal(plannedThreads(files, { threads: 'auto', parallelMinBytes: textBytes + 1 }), 1);
+    assert.equal(plannedThreads(files, { threads: 'auto' }), 1, 'a small input: one thread by default');
+    assert.equal(plannedThreads([a], { threads: 'auto', parallelMinBytes: 1 }), 1, 'one file: one thread');
+    assert.equal(plannedThreads(files, { threads: 2 }), 2);
   } finally {
     dir.cleanup();
   }

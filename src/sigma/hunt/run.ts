@@ -21,16 +21,16 @@ import { hunt as engineHunt } from '../engine.js';
 import { compareRows, eventRow, type TimelineRow } from '../output/timeline.js';
 import { prepareRules, serializeSpec, type RuleSetSpec } from './compile.js';
 import type { MemoStats } from '../compile/literal-memo.js';
+import { estimatedInputText } from '../../logs/input-size.js';
 import { BlockBuffers } from './block-buffers.js';
 import { IssueLog, type IssueSnapshot } from './issues.js';
-import { estimatedInputText, PARALLEL_MIN_TEXT_BYTES } from './input-size.js';
 import type { TaskInput, TaskMessage, TaskResult, WorkerInit, WorkerReady } from './protocol.js';
 import { keyFieldsOf, newCounters, scanFile, sniffFile, type ScanContext, type ScanCounters } from './scan.js';
 
 export interface HuntRunOptions extends RuleSetSpec {
   /** Worker threads: a number (1 = this thread only) or 'auto' (every core, up to 8, for inputs of `parallelMinBytes` or more). */
   threads?: number | 'auto';
-  /** Under 'auto', inputs with less text than this (gzip counted decompressed, `input-size.ts`) are hunted on this thread. Default 1 GiB. */
+  /** Under 'auto', inputs with less text than this (gzip counted decompressed, `src/logs/input-size.ts`) are hunted on this thread. Default `HUNT_PARALLEL_MIN_TEXT_BYTES` (1 GiB). */
   parallelMinBytes?: number;
   /** JSON Lines files at least this big are split into blocks across workers. Default 16 MiB. */
   splitMinBytes?: number;
@@ -101,19 +101,34 @@ export async function expandLogPaths(paths: readonly string[], onIssue: (i: Issu
   return out;
 }
 
-async function resolveThreads(opt: HuntRunOptions, files: ReadonlyArray<{ path: string; size: number }>, hasCorrelations: boolean): Promise<number> {
+/**
+ * `threads: 'auto'` uses worker threads from this much text on (`src/logs/input-size.ts`: gzip counted decompressed).
+ * Below it one thread is faster end to end (2026-12-04, 2 cores, Node 24, `ttpscope hunt`): every worker loads the
+ * modules and compiles the rule set itself, and two compiles at once contend for the cores (each uses more than one:
+ * V8's helper threads), so two workers are ready after ~2–2.8 s where one thread has compiled in ~1.1 s; rows then
+ * cross from the workers and are merged. Measured: a 195 MB python-evtx JSONL file 3.1–3.2 s on one thread against
+ * 4.1–4.8 s on two workers; the same repeated to 976 MB 8.8–10.1 s against 9.7–10.2 s; Security-Datasets (85 .gz
+ * files, 63 MB, 1.05 GB of text) 5.3–5.9 s against 6.1–7.3 s, three copies of it (3.1 GB of text) 11.2–12.3 s
+ * against 12.2–13.0 s; two workers also hold 2–2.7× the memory. On two cores they never won by much end to end (the
+ * scan alone is 1.3–1.8× faster: `npm run bench -- sigma`), so they are the default only from 1 GiB of text on,
+ * about where they break even here and where a machine with more cores gains from them; the old threshold (32 MiB
+ * of file bytes, gzip counted compressed) sent all of these inputs to them.
+ */
+export const HUNT_PARALLEL_MIN_TEXT_BYTES = 1024 * 1024 * 1024;
+
+function resolveThreads(opt: HuntRunOptions, files: ReadonlyArray<{ path: string; size: number }>, hasCorrelations: boolean): number {
   if (hasCorrelations) return 1;
   const cores = Math.max(1, availableParallelism());
   if (typeof opt.threads === 'number') return Math.max(1, Math.min(opt.threads, 64));
   if (cores === 1) return 1;
-  return (await estimatedInputText(files)) >= (opt.parallelMinBytes ?? PARALLEL_MIN_TEXT_BYTES) ? Math.min(cores, 8) : 1;
+  return estimatedInputText(files) >= (opt.parallelMinBytes ?? HUNT_PARALLEL_MIN_TEXT_BYTES) ? Math.min(cores, 8) : 1;
 }
 
 export async function runHunt(logPaths: readonly string[], opt: HuntRunOptions): Promise<HuntResult> {
   const issues = new IssueLog(opt.maxIssueSamples ?? 1000);
   const files = await expandLogPaths(logPaths, (i) => issues.add(i));
   const inputBytes = files.reduce((s, f) => s + f.size, 0);
-  const threads = await resolveThreads(opt, files, opt.collection.correlations.length > 0);
+  const threads = resolveThreads(opt, files, opt.collection.correlations.length > 0);
   const started = performance.now();
   const stats: HuntStats = { ...newCounters(), files: files.length, inputBytes, threads, compileMs: 0, scanMs: 0 };
   const rows: TimelineRow[] = [];
