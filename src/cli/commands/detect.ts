@@ -164,7 +164,7 @@ export function register(program: Command): void {
     .option('--calibration <file>', 'calibration (default: <data>/models/detect-calibration.json)')
     .option('--window <minutes>', 'time window the stream is cut into (default 60)')
     .option('--scenario-steps <n>', 'steps a scenario needs at least (default 2)')
-    .option('--threads <n>', 'worker threads: auto (both cores for large inputs of several files) or a number', 'auto')
+    .option('--threads <n>', 'worker threads: auto (both cores for several files with 2 GiB of log text or more, gzip counted decompressed) or a number', 'auto')
     .option('--max-issues <n>', 'input problems printed individually (all are counted)', '10')
     .option('-q, --quiet', 'no summary or issue lines on the terminal')
     .addHelpText('after', '\nExit status: 0 no alerts, 1 alerts, 2 error.\nFirst run `ttpscope detect calibrate --from ../shared/data` once per model.')

@@ -134,7 +134,7 @@ export function register(program: Command): void {
     .option('--min-level <level>', 'only rules at this level or above (informational, low, medium, high, critical)')
     .option('--format <format>', `timeline format: ${TIMELINE_FORMATS.join(', ')}`, 'table')
     .option('--output <file>', 'write the timeline to a file (the summary still goes to the terminal)')
-    .option('--threads <n>', 'worker threads: auto (both cores for large inputs) or a number', 'auto')
+    .option('--threads <n>', 'worker threads: auto (every core, up to 8, from 1 GiB of log text, gzip counted decompressed; one thread below) or a number', 'auto')
     .option('--max-issues <n>', 'input problems printed individually (all are counted)', '20')
     .option('-q, --quiet', 'no summary or issue lines on the terminal')
     .addHelpText('after', '\nExit status: 0 no detections, 1 detections, 2 error.')
