@@ -2,6 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { byteChunks, splitLines } from '../src/logs/io.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -42,4 +43,20 @@ export function fmt(n: number, digits = 0): string {
 
 export function printReproduce(kind: 'bench' | 'eval', name: string, args: string[] = []): void {
   console.log(`\nreproduce: npm run ${kind} -- ${[name, ...args].join(' ')}   (node ${process.version})`);
+}
+
+/**
+ * The bare-parse yardstick: a plain JSON Lines file read and split into lines by the reader code, each line given
+ * to JSON.parse, nothing else. Returns the lines parsed. (The Sigma bench's bare phase; the detect bench's machine
+ * reference.)
+ */
+export async function bareParse(file: string): Promise<number> {
+  let events = 0;
+  let sink = 0;
+  for await (const l of splitLines(byteChunks(file, false), { file })) {
+    if ((JSON.parse(l.text) as Record<string, unknown>).EventID !== undefined) sink++;
+    events++;
+  }
+  if (sink < 0) console.log(sink); // keeps the parse result observable
+  return events;
 }

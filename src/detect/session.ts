@@ -152,11 +152,6 @@ function fileSize(f: string): number {
 }
 
 /**
- * Threads a run over `files` will use (this one included): 'auto' takes both
- * cores for large inputs of several files. Known before the session opens, so
- * the workers can be started while it does (`SessionOptions.workers`).
- */
-/**
  * `threads: 'auto'` uses a worker from this much text on (`src/logs/input-size.ts`: gzip counted decompressed).
  * Measured end to end with `ttpscope detect` (2026-12-04, 2 cores, Node 24; the worker started while the session
  * opens, which with the TTP index from the cache is quick, so its start-up — ATT&CK, rules — overlaps the run):
@@ -168,6 +163,12 @@ function fileSize(f: string): number {
  */
 export const DETECT_PARALLEL_MIN_TEXT_BYTES = 2 * 1024 * 1024 * 1024;
 
+/**
+ * Threads a run over `files` will use (this one included): 'auto' takes both
+ * cores for several files holding `DETECT_PARALLEL_MIN_TEXT_BYTES` of text or
+ * more. Known before the session opens, so the workers can be started while it
+ * does (`SessionOptions.workers`).
+ */
 export function plannedThreads(files: readonly string[], o: Pick<RunOptions, 'threads' | 'parallelMinBytes'>, sizes: readonly number[] = files.map(fileSize)): number {
   if (o.threads !== 'auto' && o.threads !== undefined) return Math.max(1, o.threads);
   const cores = Math.max(1, Math.min(2, availableParallelism()));

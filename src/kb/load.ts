@@ -61,11 +61,12 @@ export function loadKnowledgeBaseSync(bundlePath: string, opts: LoadOptions = {}
 
   const cacheDir = opts.cacheDir && kbCodeFingerprint() !== null ? resolve(opts.cacheDir) : undefined;
   const modelKey = cacheKey('model', [bundleFile, indexFile]);
+  const modelFile = cacheDir ? cachePath(cacheDir, path, 'model') : undefined;
   let data: KbData | undefined;
-  if (cacheDir) data = readCache<KbData>(cachePath(cacheDir, path, 'model'), modelKey);
+  if (modelFile) data = readCache<KbData>(modelFile, modelKey);
   let stats: LoadStats;
   if (data) {
-    touchCacheFile(cachePath(cacheDir!, path, 'model')); // recently used: eviction takes the others first
+    touchCacheFile(modelFile!); // recently used: eviction takes the others first
     stats = { from: 'cache', ms: 0 };
   } else {
     const index = indexPath ? readAttackIndex(indexPath) : undefined;
@@ -75,10 +76,9 @@ export function loadKnowledgeBaseSync(bundlePath: string, opts: LoadOptions = {}
       throw new UserError('the STIX bundle holds no ATT&CK tactics or techniques', { file: path }, 'pass the ATT&CK Enterprise STIX bundle (enterprise-attack.json)');
     }
     stats = { from: 'bundle', ms: 0 };
-    if (cacheDir) {
-      const file = cachePath(cacheDir, path, 'model');
-      stats.cacheWritten = writeCache(file, modelKey, data, cacheDir);
-      if (stats.cacheWritten) evictCacheFiles(cacheDir, cachePrefix('model'), MAX_KB_CACHES, file);
+    if (cacheDir && modelFile) {
+      stats.cacheWritten = writeCache(modelFile, modelKey, data, cacheDir);
+      if (stats.cacheWritten) evictCacheFiles(cacheDir, cachePrefix('model'), MAX_KB_CACHES, modelFile);
     }
   }
   const kb = new KnowledgeBase(data);
