@@ -25,6 +25,17 @@ function procEvent(over: Record<string, unknown>): string {
   });
 }
 
+
+/**
+ * Random bytes that cannot pass for JSON: a random first byte is `[` or `{` (after skipped white space) about once
+ * in a hundred runs, and the reader then rightly treats the file as malformed JSON, not as an unknown format.
+ */
+function binaryGarbage(n: number): Buffer {
+  const b = randomBytes(n);
+  b[0] = 0x00;
+  return b;
+}
+
 test('hunt on the example log: timeline sorted by time, summary, exit 1', () => {
   const r = runCli(['hunt', '--rules', RULES, SAMPLE]);
   assert.equal(r.status, 1, r.stderr);
@@ -101,7 +112,7 @@ test('bad input: malformed line, 100 MB line, binary garbage, empty file — rep
     const hit = (t: string) => procEvent({ Image: 'C:\\Windows\\System32\\whoami.exe', TimeCreated: t });
     writeFileSync(join(dir.path, 'malformed.jsonl'), [procEvent({}), '{"EventID": 1, "Image": "broken', hit('2026-01-05T10:00:03Z')].join('\n') + '\n');
     writeFileSync(join(dir.path, 'empty.jsonl'), '');
-    writeFileSync(join(dir.path, 'garbage.bin'), randomBytes(64 * 1024));
+    writeFileSync(join(dir.path, 'garbage.bin'), binaryGarbage(64 * 1024));
     // 100 MB on one line, then a line that must still be hunted
     const big = join(dir.path, 'big.jsonl');
     const fd = openSync(big, 'w');
@@ -165,7 +176,7 @@ test('only unreadable input: exit 2 with the reason', () => {
   const dir = tempDir();
   try {
     const g = join(dir.path, 'garbage.bin');
-    writeFileSync(g, randomBytes(4096));
+    writeFileSync(g, binaryGarbage(4096));
     const r = runCli(['hunt', '--rules', RULES, g]);
     assert.equal(r.status, 2, r.stderr);
     assert.match(r.stderr, /garbage\.bin.*not a recognised log format/);
